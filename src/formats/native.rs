@@ -1,0 +1,296 @@
+//! w2v's own model file: everything needed to export, evaluate, query or resume.
+//!
+//! Layout: magic `W2VMODEL`, format version (u32 LE), header length (u64 LE), the header
+//! (bincode: settings, vocabulary, tree links, training info, matrix shapes), then the input,
+//! node and negative matrices as raw little-endian f32. The matrices are not bincode so that
+//! reading them costs one copy, and their sizes are checked against the file length before
+//! anything is allocated.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::Path;
+
+use bincode::Options;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{Model, Settings, TrainingInfo};
+use crate::tree::{tree_from_checked_links, TreeLinks};
+use crate::vocab::Vocab;
+
+pub const MAGIC: &[u8; 8] = b"W2VMODEL";
+pub const FORMAT_VERSION: u32 = 1;
+const PREFIX_LEN: u64 = 8 + 4 + 8;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    settings: Settings,
+    vocab: Vocab,
+    tree: Option<TreeLinks>,
+    info: TrainingInfo,
+    input_rows: u64,
+    node_rows: u64,
+    negative_rows: u64,
+}
+
+fn bincode_options(limit: u64) -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .with_limit(limit)
+        .reject_trailing_bytes()
+}
+
+pub fn write<W: Write>(model: &Model, mut out: W) -> io::Result<()> {
+    let dim = model.dim();
+    let header = Header {
+        settings: model.settings.clone(),
+        vocab: model.vocab.clone(),
+        tree: model.tree.as_ref().map(|t| t.links().clone()),
+        info: model.info.clone(),
+        input_rows: (model.input.len() / dim) as u64,
+        node_rows: (model.nodes.len() / dim) as u64,
+        negative_rows: (model.negatives.len() / dim) as u64,
+    };
+    let bytes = bincode_options(u64::MAX)
+        .serialize(&header)
+        .map_err(io::Error::other)?;
+    out.write_all(MAGIC)?;
+    out.write_all(&FORMAT_VERSION.to_le_bytes())?;
+    out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    out.write_all(&bytes)?;
+    for matrix in [&model.input, &model.nodes, &model.negatives] {
+        write_f32s(matrix, &mut out)?;
+    }
+    out.flush()
+}
+
+fn write_f32s<W: Write>(values: &[f32], out: &mut W) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for chunk in values.chunks(16 * 1024) {
+        buf.clear();
+        for v in chunk {
+            buf.extend_from_slice(&v.to_le_bytes());
+        }
+        out.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+pub fn write_path(model: &Model, path: &Path) -> Result<()> {
+    super::write_atomically(path, |out| write(model, out))
+}
+
+/// Whether the first bytes of a file are a w2v model's.
+pub fn is_native(prefix: &[u8]) -> bool {
+    prefix.starts_with(MAGIC)
+}
+
+pub fn read_path(path: &Path) -> Result<Model> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    read(BufReader::new(file), path, len)
+}
+
+/// Reads a model of `file_len` bytes, checking every size against it before allocating.
+pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> {
+    let bad = |msg: String| Error::format(path, msg);
+    let truncated = || bad("the model file is truncated".to_string());
+    if file_len < PREFIX_LEN {
+        let mut head = Vec::new();
+        let _ = input.take(PREFIX_LEN).read_to_end(&mut head);
+        return Err(if head.starts_with(MAGIC) {
+            truncated()
+        } else {
+            bad("not a w2v model (no W2VMODEL header)".into())
+        });
+    }
+    let mut prefix = [0u8; PREFIX_LEN as usize];
+    input
+        .read_exact(&mut prefix)
+        .map_err(|e| read_error(path, e))?;
+    if &prefix[..8] != MAGIC {
+        return Err(bad("not a w2v model (no W2VMODEL header)".into()));
+    }
+    let version = u32::from_le_bytes(prefix[8..12].try_into().unwrap());
+    if version != FORMAT_VERSION {
+        return Err(bad(if version > FORMAT_VERSION {
+            format!(
+                "model format version {version} is newer than this w2v reads \
+                 ({FORMAT_VERSION}); use a newer w2v"
+            )
+        } else {
+            format!("unknown model format version {version}")
+        }));
+    }
+    let header_len = u64::from_le_bytes(prefix[12..20].try_into().unwrap());
+    if header_len > file_len - PREFIX_LEN {
+        return Err(truncated());
+    }
+    let mut header_bytes = vec![0u8; header_len as usize];
+    input
+        .read_exact(&mut header_bytes)
+        .map_err(|e| read_error(path, e))?;
+    let header: Header = bincode_options(header_len)
+        .deserialize(&header_bytes)
+        .map_err(|e| bad(format!("damaged model header ({e})")))?;
+    drop(header_bytes);
+
+    let s = &header.settings;
+    let v = header.vocab.len() as u64;
+    if s.dim == 0 || v < 2 || header.input_rows != v {
+        return Err(bad("damaged model header (inconsistent sizes)".into()));
+    }
+    let expected_nodes = if s.hs { v - 1 } else { 0 };
+    let expected_negatives = if s.negative > 0 { v } else { 0 };
+    if header.node_rows != expected_nodes || header.negative_rows != expected_negatives {
+        return Err(bad(
+            "damaged model header (inconsistent matrix sizes)".into()
+        ));
+    }
+    let floats = (header.input_rows + header.node_rows + header.negative_rows)
+        .checked_mul(s.dim as u64)
+        .and_then(|f| f.checked_mul(4));
+    let expected_len = floats.and_then(|f| f.checked_add(PREFIX_LEN + header_len));
+    match expected_len {
+        Some(n) if n == file_len => {}
+        Some(n) if n > file_len => return Err(truncated()),
+        Some(n) => {
+            return Err(bad(format!(
+                "{} unexpected bytes after the model data",
+                file_len - n
+            )))
+        }
+        None => return Err(bad("damaged model header (sizes overflow)".into())),
+    }
+    let tree = match header.tree {
+        Some(links) if s.hs => Some(
+            tree_from_checked_links(links, v as usize)
+                .map_err(|m| bad(format!("damaged tree: {m}")))?,
+        ),
+        None if !s.hs => None,
+        _ => {
+            return Err(bad(
+                "damaged model header (tree does not match settings)".into()
+            ))
+        }
+    };
+    let dim = s.dim;
+    let input_vectors = read_f32s(&mut input, header.input_rows as usize * dim, path)?;
+    let nodes = read_f32s(&mut input, header.node_rows as usize * dim, path)?;
+    let negatives = read_f32s(&mut input, header.negative_rows as usize * dim, path)?;
+    Ok(Model {
+        settings: header.settings,
+        vocab: header.vocab,
+        tree,
+        input: input_vectors,
+        nodes,
+        negatives,
+        info: header.info,
+    })
+}
+
+fn read_error(path: &Path, e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        Error::format(path, "the model file is truncated")
+    } else {
+        Error::io(path, e)
+    }
+}
+
+fn read_f32s<R: Read>(input: &mut R, n: usize, path: &Path) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(n);
+    let mut buf = vec![0u8; 64 * 1024];
+    while out.len() < n {
+        let take = ((n - out.len()) * 4).min(buf.len());
+        input
+            .read_exact(&mut buf[..take])
+            .map_err(|e| read_error(path, e))?;
+        out.extend(
+            buf[..take]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap())),
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Settings;
+
+    fn small_model(hs: bool, negative: u32) -> Model {
+        let vocab = Vocab::new(
+            vec!["the".into(), "cat".into(), "sat".into(), "mat".into()],
+            vec![9, 5, 3, 2],
+        );
+        let settings = Settings {
+            dim: 3,
+            hs,
+            negative,
+            ..Settings::default()
+        };
+        let mut m = Model::new(settings, vocab);
+        for (i, x) in m.nodes.iter_mut().enumerate() {
+            *x = i as f32 * 0.5;
+        }
+        for (i, x) in m.negatives.iter_mut().enumerate() {
+            *x = -(i as f32);
+        }
+        m.info.partial = true;
+        m
+    }
+
+    fn bytes_of(m: &Model) -> Vec<u8> {
+        let mut buf = Vec::new();
+        write(m, &mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn round_trips_every_output_layer() {
+        for (hs, neg) in [(true, 0), (false, 5), (true, 3)] {
+            let m = small_model(hs, neg);
+            let buf = bytes_of(&m);
+            let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+            assert_eq!(back, m);
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_a_clear_error() {
+        let buf = bytes_of(&small_model(true, 2));
+        for cut in 0..buf.len() {
+            let err = read(&buf[..cut], Path::new("m"), cut as u64).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.contains("truncated") || msg.contains("not a w2v model"),
+                "cut {cut}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn foreign_and_newer_files_are_refused() {
+        let mut buf = bytes_of(&small_model(true, 0));
+        buf[8..12].copy_from_slice(&7u32.to_le_bytes());
+        let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
+        let text = b"3 2\nthe 1 2\n";
+        let err = read(&text[..], Path::new("m"), text.len() as u64).unwrap_err();
+        assert!(err.to_string().contains("not a w2v model"), "{err}");
+    }
+
+    #[test]
+    fn corrupted_bytes_never_panic() {
+        let buf = bytes_of(&small_model(true, 2));
+        for i in 8..buf.len().min(400) {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut bad = buf.clone();
+                bad[i] ^= flip;
+                let _ = read(&bad[..], Path::new("m"), bad.len() as u64);
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The vector kernels of the training hot path: dot product and y += a·x.
+//!
+//! Two implementations behind one trait, chosen once per training run: portable code written so
+//! that LLVM vectorises it (eight independent partial sums, since float addition is not
+//! reassociated otherwise), and AVX2+FMA intrinsics selected at run time. The training loop is
+//! generic over the kernel, so each copy is compiled with its kernel inlined.
+
+/// Dot product and axpy over equal-length slices.
+pub trait Kernel: Copy + Send + Sync + 'static {
+    fn dot(a: &[f32], b: &[f32]) -> f32;
+    /// `y += alpha * x`
+    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]);
+}
+
+/// Plain Rust, for any CPU.
+#[derive(Clone, Copy, Debug)]
+pub struct Portable;
+
+impl Kernel for Portable {
+    #[inline(always)]
+    fn dot(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        let mut acc = [0f32; 8];
+        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let (ra, rb) = (ca.remainder(), cb.remainder());
+        for (x, y) in ca.zip(cb) {
+            for l in 0..8 {
+                acc[l] += x[l] * y[l];
+            }
+        }
+        let mut sum =
+            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for (x, y) in ra.iter().zip(rb) {
+            sum += x * y;
+        }
+        sum
+    }
+
+    #[inline(always)]
+    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+        assert_eq!(x.len(), y.len());
+        for (yi, xi) in y.iter_mut().zip(x) {
+            *yi += alpha * xi;
+        }
+    }
+}
+
+/// AVX2 with fused multiply-add; only constructed after run-time detection.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+pub struct Avx2Fma;
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2Fma {
+    pub fn detect() -> bool {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Kernel for Avx2Fma {
+    #[inline(always)]
+    fn dot(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        // SAFETY: Avx2Fma is only used after `detect()` returned true.
+        unsafe { avx2::dot(a, b) }
+    }
+
+    #[inline(always)]
+    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+        assert_eq!(x.len(), y.len());
+        // SAFETY: as above.
+        unsafe { avx2::axpy(alpha, x, y) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len();
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut acc0 = _mm256_setzero_ps();
+        let mut acc1 = _mm256_setzero_ps();
+        let mut i = 0;
+        while i + 16 <= n {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+            acc1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(pa.add(i + 8)),
+                _mm256_loadu_ps(pb.add(i + 8)),
+                acc1,
+            );
+            i += 16;
+        }
+        if i + 8 <= n {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+            i += 8;
+        }
+        let acc = _mm256_add_ps(acc0, acc1);
+        let quad = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
+        let single = _mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1));
+        let mut sum = _mm_cvtss_f32(single);
+        while i < n {
+            sum += *pa.add(i) * *pb.add(i);
+            i += 1;
+        }
+        sum
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+        let n = x.len();
+        let (px, py) = (x.as_ptr(), y.as_mut_ptr());
+        let a = _mm256_set1_ps(alpha);
+        let mut i = 0;
+        while i + 8 <= n {
+            let v = _mm256_fmadd_ps(a, _mm256_loadu_ps(px.add(i)), _mm256_loadu_ps(py.add(i)));
+            _mm256_storeu_ps(py.add(i), v);
+            i += 8;
+        }
+        while i < n {
+            *py.add(i) += alpha * *px.add(i);
+            i += 1;
+        }
+    }
+}
+
+/// Precomputed logistic function on [-MAX_EXP, MAX_EXP], as word2vec does, plus its log for the
+/// loss. Outside that range hierarchical softmax skips the update and negative sampling treats
+/// the sigmoid as 0 or 1.
+pub struct SigmoidTable {
+    sigmoid: Vec<f32>,
+    log_sigmoid: Vec<f32>,
+    scale: f32,
+}
+
+pub const MAX_EXP: f32 = 6.0;
+const TABLE_SIZE: usize = 2048;
+
+impl Default for SigmoidTable {
+    fn default() -> Self {
+        let mut sigmoid = Vec::with_capacity(TABLE_SIZE + 1);
+        let mut log_sigmoid = Vec::with_capacity(TABLE_SIZE + 1);
+        for i in 0..=TABLE_SIZE {
+            let x = (i as f64 / TABLE_SIZE as f64 * 2.0 - 1.0) * MAX_EXP as f64;
+            let s = 1.0 / (1.0 + (-x).exp());
+            sigmoid.push(s as f32);
+            log_sigmoid.push(s.ln() as f32);
+        }
+        SigmoidTable {
+            sigmoid,
+            log_sigmoid,
+            scale: TABLE_SIZE as f32 / (2.0 * MAX_EXP),
+        }
+    }
+}
+
+impl SigmoidTable {
+    #[inline(always)]
+    fn index(&self, x: f32) -> usize {
+        // Rounded to nearest; callers guarantee |x| < MAX_EXP.
+        ((x + MAX_EXP) * self.scale + 0.5) as usize
+    }
+
+    /// σ(x) for |x| < MAX_EXP.
+    #[inline(always)]
+    pub fn sigmoid(&self, x: f32) -> f32 {
+        self.sigmoid[self.index(x)]
+    }
+
+    /// ln σ(x) for any x: the table inside the range, the exact asymptote outside it.
+    #[inline(always)]
+    pub fn log_sigmoid(&self, x: f32) -> f32 {
+        if x <= -MAX_EXP {
+            x - x.exp().ln_1p()
+        } else if x >= MAX_EXP {
+            -(-x).exp().ln_1p()
+        } else {
+            self.log_sigmoid[self.index(x)]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn naive_dot(a: &[f32], b: &[f32]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
+    }
+
+    fn check_kernel<K: Kernel>() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 100, 300] {
+            let a: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let b: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+            assert!(
+                (K::dot(&a, &b) as f64 - naive_dot(&a, &b)).abs() < 1e-4,
+                "n={n}"
+            );
+            let mut y = b.clone();
+            K::axpy(0.5, &a, &mut y);
+            for i in 0..n {
+                assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn portable_kernel_matches_naive() {
+        check_kernel::<Portable>();
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_kernel_matches_naive() {
+        if Avx2Fma::detect() {
+            check_kernel::<Avx2Fma>();
+        }
+    }
+
+    #[test]
+    fn sigmoid_table_is_close_to_exact() {
+        let t = SigmoidTable::default();
+        let mut x = -5.999f32;
+        while x < 6.0 {
+            let exact = 1.0 / (1.0 + (-x as f64).exp());
+            assert!((t.sigmoid(x) as f64 - exact).abs() < 2e-3, "x={x}");
+            assert!((t.log_sigmoid(x) as f64 - exact.ln()).abs() < 1e-2, "x={x}");
+            x += 0.01;
+        }
+        for x in [-30.0f32, -6.0, 6.0, 30.0] {
+            let exact = -((-x as f64).exp()).ln_1p();
+            assert!((t.log_sigmoid(x) as f64 - exact).abs() < 1e-4, "x={x}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! w2v: word2vec-family embeddings (skip-gram / CBOW with hierarchical softmax and negative
+//! sampling), trained lock-free on all cores.
+//!
+//! Data flows one way: `corpus` → `vocab` → `tree` / `sampler` → `model` → `train` → `eval` /
+//! `query` → `formats`.
+
+pub mod corpus;
+pub mod embeddings;
+pub mod error;
+pub mod formats;
+pub mod kernels;
+pub mod model;
+pub mod pipeline;
+pub mod progress;
+pub mod sampler;
+pub mod shared;
+pub mod train;
+pub mod tree;
+pub mod vocab;
+
+pub use embeddings::Embeddings;
+pub use error::{Error, Result};

@@ -1,0 +1,331 @@
+//! The `w2v` command: arguments in, library calls, one line per error out.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use w2v::corpus::{Input, Tokenizer};
+use w2v::model::{Architecture, Settings};
+use w2v::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "w2v",
+    version,
+    about = "Train, evaluate and export word2vec embeddings"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train embeddings on text files (or stdin) and save a model.
+    Train(TrainArgs),
+    /// Score a model or vector file on analogy questions or word-pair similarities.
+    Eval(EvalArgs),
+    /// Write the vectors in word2vec text or binary format.
+    Export(ExportArgs),
+    /// Print the nearest neighbours of a word by cosine similarity.
+    Similar(SimilarArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Text to train on; repeat for several files; `-` reads stdin.
+    #[arg(long, short, required = true, num_args = 1..)]
+    input: Vec<String>,
+    /// Where to save the model (w2v's native format).
+    #[arg(long, short)]
+    output: PathBuf,
+    /// CBOW instead of skip-gram.
+    #[arg(long)]
+    cbow: bool,
+    /// Vector dimension.
+    #[arg(long, default_value_t = 100)]
+    dim: usize,
+    /// Maximum context reach on each side (the reach is drawn uniformly from 1..=window).
+    #[arg(long, default_value_t = 5)]
+    window: usize,
+    /// Drop words seen fewer times.
+    #[arg(long, default_value_t = 5)]
+    min_count: u64,
+    /// Keep at most this many distinct words while counting, pruning rare ones.
+    #[arg(long)]
+    max_vocab: Option<usize>,
+    /// Subsampling threshold for frequent words (0 turns it off).
+    #[arg(long, default_value_t = 1e-3)]
+    sample: f64,
+    /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW].
+    #[arg(long)]
+    alpha: Option<f32>,
+    /// Passes over the corpus.
+    #[arg(long, default_value_t = 5)]
+    epochs: u32,
+    /// Training threads [default: all cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Random seed; with --threads 1 the model is bit-for-bit repeatable.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// How text is split into words.
+    #[arg(long, value_enum, default_value_t = TokenizerArg::Unicode)]
+    tokenizer: TokenizerArg,
+    /// Lowercase every word.
+    #[arg(long)]
+    lowercase: bool,
+    /// Hierarchical softmax (on by default).
+    #[arg(long, overrides_with = "no_hs")]
+    hs: bool,
+    /// Turn hierarchical softmax off (needs --negative).
+    #[arg(long)]
+    no_hs: bool,
+    /// Negative samples per prediction (0 = off).
+    #[arg(long, default_value_t = 0)]
+    negative: u32,
+    /// Exponent of the unigram distribution negatives are drawn from.
+    #[arg(long, default_value_t = 0.75)]
+    ns_exponent: f64,
+    /// Save the vocabulary as `word count` lines.
+    #[arg(long)]
+    save_vocab: Option<PathBuf>,
+    /// Use the words and counts of this file instead of counting the corpus.
+    #[arg(long)]
+    read_vocab: Option<PathBuf>,
+    /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds.
+    #[arg(long)]
+    loss_log: Option<PathBuf>,
+    /// No progress bars, epoch lines or summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TokenizerArg {
+    Unicode,
+    Whitespace,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// A w2v model, or word2vec text or binary vectors.
+    model: PathBuf,
+    /// Analogy questions (questions-words.txt format).
+    #[arg(long, required_unless_present = "similarity")]
+    analogies: Option<PathBuf>,
+    /// Word-pair similarity file (`word1 word2 score` lines).
+    #[arg(long)]
+    similarity: Option<PathBuf>,
+    /// Only the most frequent N words are candidates for analogies.
+    #[arg(long, default_value_t = 30_000)]
+    restrict: usize,
+    /// Analogy scoring: 3CosAdd or 3CosMul.
+    #[arg(long, value_enum, default_value_t = MethodArg::Add)]
+    method: MethodArg,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Add,
+    Mul,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// A w2v model (or word2vec vectors, to convert between formats).
+    model: PathBuf,
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    #[arg(long, short)]
+    output: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Binary,
+}
+
+#[derive(Args)]
+struct SimilarArgs {
+    /// A w2v model, or word2vec text or binary vectors.
+    model: PathBuf,
+    word: String,
+    /// How many neighbours.
+    #[arg(short, default_value_t = 10)]
+    k: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("w2v: error: {e}");
+            ExitCode::from(if e.is_usage() { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => train(args),
+        Command::Eval(args) => eval(args),
+        Command::Export(args) => export(args),
+        Command::Similar(args) => similar(args),
+    }
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    let architecture = if a.cbow {
+        Architecture::Cbow
+    } else {
+        Architecture::SkipGram
+    };
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let settings = Settings {
+        architecture,
+        dim: a.dim,
+        window: a.window,
+        min_count: a.min_count,
+        max_vocab: a.max_vocab,
+        sample: a.sample,
+        alpha: a.alpha.unwrap_or(architecture.default_alpha()),
+        epochs: a.epochs,
+        threads,
+        seed: a.seed,
+        hs: !a.no_hs,
+        negative: a.negative,
+        ns_exponent: a.ns_exponent,
+        tokenizer: match a.tokenizer {
+            TokenizerArg::Unicode => Tokenizer::Unicode,
+            TokenizerArg::Whitespace => Tokenizer::Whitespace,
+        },
+        lowercase: a.lowercase,
+    };
+    let job = w2v::pipeline::TrainJob {
+        inputs: a.input.iter().map(|s| Input::parse(s)).collect(),
+        output: a.output,
+        settings,
+        read_vocab: a.read_vocab,
+        save_vocab: a.save_vocab,
+        loss_log: a.loss_log,
+        quiet: a.quiet,
+    };
+    let stop = AtomicBool::new(false);
+    let summary = w2v::pipeline::run_training(&job, &stop)?;
+    if summary.stats.invalid_utf8_bytes > 0 {
+        eprintln!(
+            "w2v: warning: {} bytes of invalid UTF-8 were replaced by U+FFFD",
+            summary.stats.invalid_utf8_bytes
+        );
+    }
+    if summary.prunes > 0 {
+        eprintln!(
+            "w2v: warning: --max-vocab pruned rare words {} times while counting; counts of rare \
+             words are lower bounds",
+            summary.prunes
+        );
+    }
+    if !job.quiet {
+        let r = &summary.report;
+        eprintln!(
+            "trained {} words in {:.1} s ({:.0}k words/s), vocabulary {} words, corpus {} \
+             words, final loss {} -> {}",
+            r.words,
+            r.seconds,
+            r.words_per_sec() / 1e3,
+            summary.vocab_size,
+            summary.corpus_words,
+            r.epochs
+                .last()
+                .map_or("n/a".to_string(), |e| format!("{:.4}", e.loss)),
+            job.output.display()
+        );
+    }
+    Ok(())
+}
+
+fn eval(a: EvalArgs) -> Result<()> {
+    #[cfg(any())]
+    {
+        use w2v::eval::{analogy, similarity};
+        let emb = w2v::formats::load_embeddings(&a.model)?;
+        if let Some(path) = &a.analogies {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let sections = analogy::parse_questions(std::io::BufReader::new(file), path)?;
+            let method = match a.method {
+                MethodArg::Add => analogy::Method::Add,
+                MethodArg::Mul => analogy::Method::Mul,
+            };
+            let report = analogy::evaluate_analogies(&emb, &sections, a.restrict, method);
+            if a.json {
+                println!("{}", serde_json_line(&report));
+            } else {
+                print!("{report}");
+            }
+        }
+        if let Some(path) = &a.similarity {
+            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let pairs = similarity::parse_pairs(std::io::BufReader::new(file), path)?;
+            let report = similarity::evaluate_similarity(&emb, &pairs);
+            if a.json {
+                println!("{}", serde_json_line(&report));
+            } else {
+                println!("{report}");
+            }
+        }
+    }
+    let _ = a;
+    Ok(())
+}
+
+fn serde_json_line<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("reports serialize")
+}
+
+fn export(a: ExportArgs) -> Result<()> {
+    let emb = w2v::formats::load_embeddings(&a.model)?;
+    if same_file(&a.model, &a.output) {
+        return Err(Error::Usage(format!(
+            "{} is the input; refusing to overwrite it",
+            a.output.display()
+        )));
+    }
+    match a.format {
+        FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, &a.output),
+        FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, &a.output),
+    }
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!(
+        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+        (Ok(x), Ok(y)) if x == y
+    )
+}
+
+fn similar(a: SimilarArgs) -> Result<()> {
+    let emb = w2v::formats::load_embeddings(&a.model)?;
+    #[cfg(any())]
+    for (word, score) in w2v::query::similar(&emb, &a.word, a.k)? {
+        println!("{word}\t{score:.4}");
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! A model: its settings, vocabulary, tree and parameter matrices; everything export, eval
+//! and resuming need.
+
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::Tokenizer;
+use crate::embeddings::Embeddings;
+use crate::tree::Tree;
+use crate::vocab::Vocab;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Architecture {
+    /// Predict each context word's neighbours from it (word2vec's default).
+    SkipGram,
+    /// Predict each word from the mean of its context.
+    Cbow,
+}
+
+impl Architecture {
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::SkipGram => "skip-gram",
+            Architecture::Cbow => "cbow",
+        }
+    }
+
+    /// word2vec's default starting learning rate.
+    pub fn default_alpha(self) -> f32 {
+        match self {
+            Architecture::SkipGram => 0.025,
+            Architecture::Cbow => 0.05,
+        }
+    }
+}
+
+/// Training settings, stored in the model so that a model says how it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub architecture: Architecture,
+    pub dim: usize,
+    pub window: usize,
+    pub min_count: u64,
+    pub max_vocab: Option<usize>,
+    pub sample: f64,
+    pub alpha: f32,
+    pub epochs: u32,
+    pub threads: usize,
+    pub seed: u64,
+    pub hs: bool,
+    pub negative: u32,
+    pub ns_exponent: f64,
+    pub tokenizer: Tokenizer,
+    pub lowercase: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            architecture: Architecture::SkipGram,
+            dim: 100,
+            window: 5,
+            min_count: 5,
+            max_vocab: None,
+            sample: 1e-3,
+            alpha: Architecture::SkipGram.default_alpha(),
+            epochs: 5,
+            threads: 1,
+            seed: 1,
+            hs: true,
+            negative: 0,
+            ns_exponent: 0.75,
+            tokenizer: Tokenizer::Unicode,
+            lowercase: false,
+        }
+    }
+}
+
+/// How training went, kept with the model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    pub epochs_done: u32,
+    pub words_processed: u64,
+    /// True when training was interrupted and the model holds what was trained so far.
+    pub partial: bool,
+    pub final_loss: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub settings: Settings,
+    pub vocab: Vocab,
+    /// Present with hierarchical softmax.
+    pub tree: Option<Tree>,
+    /// Word (input) vectors, V × dim, row = rank: the embeddings.
+    pub input: Vec<f32>,
+    /// Internal-node vectors of the tree, (V-1) × dim; empty without hierarchical softmax.
+    pub nodes: Vec<f32>,
+    /// Output vectors for negative sampling, V × dim; empty without it.
+    pub negatives: Vec<f32>,
+    pub info: TrainingInfo,
+}
+
+impl Model {
+    /// A fresh model: input vectors uniform in ±0.5/dim (word2vec's start), outputs zero.
+    pub fn new(settings: Settings, vocab: Vocab) -> Model {
+        let (v, dim) = (vocab.len(), settings.dim);
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(settings.seed);
+        let half = 0.5 / dim as f32;
+        let input = (0..v * dim)
+            .map(|_| rng.random_range(-half..half))
+            .collect();
+        let tree = settings.hs.then(|| Tree::huffman(vocab.counts()));
+        let nodes = if settings.hs {
+            vec![0.0; (v - 1) * dim]
+        } else {
+            Vec::new()
+        };
+        let negatives = if settings.negative > 0 {
+            vec![0.0; v * dim]
+        } else {
+            Vec::new()
+        };
+        Model {
+            settings,
+            vocab,
+            tree,
+            input,
+            nodes,
+            negatives,
+            info: TrainingInfo::default(),
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        self.settings.dim
+    }
+
+    /// The word vectors, for export, evaluation and queries.
+    pub fn into_embeddings(self) -> Embeddings {
+        let shape = (self.vocab.len(), self.settings.dim);
+        let vectors =
+            ndarray::Array2::from_shape_vec(shape, self.input).expect("input matrix is V × dim");
+        Embeddings::new(self.vocab.words().to_vec(), vectors)
+    }
+
+    /// Refuses settings that cannot train, naming the option, before any work is done.
+    pub fn check_settings(s: &Settings) -> crate::Result<()> {
+        let fail = |m: &str| Err(crate::Error::Usage(m.to_string()));
+        if s.dim == 0 || s.dim > 100_000 {
+            return fail("--dim must be between 1 and 100000");
+        }
+        if s.window == 0 || s.window > 1000 {
+            return fail("--window must be between 1 and 1000");
+        }
+        if s.epochs == 0 {
+            return fail("--epochs must be at least 1");
+        }
+        if s.threads == 0 || s.threads > 1024 {
+            return fail("--threads must be between 1 and 1024");
+        }
+        if !(s.alpha.is_finite() && s.alpha > 0.0) {
+            return fail("--alpha must be a positive number");
+        }
+        if !(s.sample.is_finite() && s.sample >= 0.0) {
+            return fail("--sample must be 0 (off) or a positive number");
+        }
+        if !s.hs && s.negative == 0 {
+            return fail("--no-hs needs --negative K: at least one output layer must be on");
+        }
+        if s.negative > 1000 {
+            return fail("--negative must be at most 1000");
+        }
+        if !s.ns_exponent.is_finite() {
+            return fail("--ns-exponent must be a finite number");
+        }
+        if s.max_vocab == Some(0) {
+            return fail("--max-vocab must be at least 1");
+        }
+        Ok(())
+    }
+}

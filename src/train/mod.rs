@@ -1,0 +1,484 @@
+//! Training: threads × (sentence → subsample → window → skip-gram or CBOW step → output layer).
+//!
+//! All threads update one model without locks (see `shared`). Work is handed out in chunks of
+//! about [`CHUNK_WORDS`] words; each chunk's random numbers come from its own seed (run seed,
+//! epoch, chunk index), so the random draws do not depend on which thread takes a chunk. One
+//! atomic word counter drives progress and the learning rate, which decays linearly from alpha
+//! to alpha·1e-4 over all epochs of all threads together.
+
+pub mod output;
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rand::rngs::SmallRng;
+use rand::{RngCore, SeedableRng};
+
+use crate::corpus::{EncodedCorpus, MAX_SENTENCE_WORDS};
+use crate::error::{Error, Result};
+use crate::kernels::{Kernel, Portable, SigmoidTable};
+use crate::model::{Architecture, Model};
+use crate::sampler::AliasSampler;
+use crate::shared::SharedMatrix;
+use output::{Both, HierarchicalSoftmax, NegativeSampling, OutputLayer};
+
+/// Words per unit of work handed to a thread, and per update of the shared counter.
+pub const CHUNK_WORDS: usize = 10_000;
+const REPORT_WORDS: u64 = 10_000;
+/// The learning rate never falls below this share of its start (word2vec's floor).
+const MIN_ALPHA_RATIO: f32 = 1e-4;
+
+/// Where training reports to; the trainer knows nothing of terminals.
+pub trait Observer: Sync {
+    fn progress(&self, _progress: &Progress) {}
+    fn epoch_done(&self, _report: &EpochReport) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub epoch: u32,
+    pub words_done: u64,
+    pub words_total: u64,
+    pub alpha: f32,
+    /// Mean loss per prediction so far in this epoch.
+    pub loss: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochReport {
+    /// 1-based.
+    pub epoch: u32,
+    /// Words processed since the start of training.
+    pub words: u64,
+    /// Mean negative log-likelihood per prediction over this epoch.
+    pub loss: f64,
+    /// Learning rate at the end of the epoch.
+    pub alpha: f32,
+    /// Seconds since the start of training.
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TrainReport {
+    pub words: u64,
+    pub seconds: f64,
+    pub epochs: Vec<EpochReport>,
+    /// Stopped early by the stop flag.
+    pub interrupted: bool,
+}
+
+impl TrainReport {
+    pub fn words_per_sec(&self) -> f64 {
+        self.words as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// Trains `model` on `corpus` (ids must be ranks in `model.vocab`). Setting `stop` ends
+/// training at the next chunk boundary; the model then holds what was trained so far.
+pub fn train(
+    model: &mut Model,
+    corpus: &EncodedCorpus,
+    observer: &dyn Observer,
+    stop: &AtomicBool,
+) -> Result<TrainReport> {
+    let Model {
+        settings,
+        vocab,
+        tree,
+        input,
+        nodes,
+        negatives,
+        info,
+    } = model;
+    let dim = settings.dim;
+    let table = SigmoidTable::default();
+    let chunks = corpus.chunks(CHUNK_WORDS);
+    let run = Run {
+        architecture: settings.architecture,
+        window: settings.window,
+        dim,
+        corpus,
+        chunks: &chunks,
+        keep: keep_thresholds(vocab.counts(), settings.sample),
+        input: SharedMatrix::new(input, dim),
+        alpha0: settings.alpha,
+        total_words: corpus.ids.len() as u64 * settings.epochs as u64,
+        counter: AtomicU64::new(0),
+        seed: settings.seed,
+        observer,
+        stop,
+        running: Mutex::new((0.0, 0)),
+    };
+    let sampler =
+        (settings.negative > 0).then(|| AliasSampler::new(vocab.counts(), settings.ns_exponent));
+    let hs = tree
+        .as_ref()
+        .filter(|_| settings.hs)
+        .map(|tree| HierarchicalSoftmax {
+            tree,
+            nodes: SharedMatrix::new(nodes, dim),
+            table: &table,
+        });
+    let ns = sampler.as_ref().map(|sampler| NegativeSampling {
+        negatives: SharedMatrix::new(negatives, dim),
+        sampler,
+        k: settings.negative,
+        table: &table,
+    });
+    let threads = settings.threads.max(1);
+    let epochs = settings.epochs;
+    let report = match (hs, ns) {
+        (Some(hs), Some(ns)) => run.epochs(&Both { hs, ns }, epochs, threads),
+        (Some(hs), None) => run.epochs(&hs, epochs, threads),
+        (None, Some(ns)) => run.epochs(&ns, epochs, threads),
+        (None, None) => Err(Error::Usage(
+            "turn on hierarchical softmax (--hs) or negative sampling (--negative K)".into(),
+        )),
+    }?;
+    info.epochs_done = report.epochs.len() as u32;
+    info.words_processed = report.words;
+    info.partial = report.interrupted;
+    info.final_loss = report.epochs.last().map(|e| e.loss);
+    Ok(report)
+}
+
+/// Per word, the subsampling keep probability scaled to u32: word2vec's
+/// (sqrt(f / t) + 1) · t / f with f the word's share of the corpus and t = `sample`.
+fn keep_thresholds(counts: &[u64], sample: f64) -> Vec<u32> {
+    if sample <= 0.0 {
+        return Vec::new();
+    }
+    let threshold = sample * counts.iter().sum::<u64>() as f64;
+    counts
+        .iter()
+        .map(|&c| {
+            let c = c.max(1) as f64;
+            let p = ((c / threshold).sqrt() + 1.0) * threshold / c;
+            (p.min(1.0) * u32::MAX as f64) as u32
+        })
+        .collect()
+}
+
+/// Everything the threads share for one training run.
+struct Run<'a> {
+    architecture: Architecture,
+    window: usize,
+    dim: usize,
+    corpus: &'a EncodedCorpus,
+    chunks: &'a [Range<usize>],
+    keep: Vec<u32>,
+    input: SharedMatrix<'a>,
+    alpha0: f32,
+    total_words: u64,
+    counter: AtomicU64,
+    seed: u64,
+    observer: &'a dyn Observer,
+    stop: &'a AtomicBool,
+    /// Loss sum and prediction count of the current epoch, for the progress display.
+    running: Mutex<(f64, u64)>,
+}
+
+/// What one thread accumulated over an epoch.
+#[derive(Default)]
+struct Tally {
+    loss: f64,
+    predictions: u64,
+}
+
+impl Run<'_> {
+    fn alpha(&self, words_done: u64) -> f32 {
+        let left = 1.0 - words_done as f64 / (self.total_words + 1) as f64;
+        self.alpha0 * (left as f32).max(MIN_ALPHA_RATIO)
+    }
+
+    fn epochs<O: OutputLayer>(&self, out: &O, epochs: u32, threads: usize) -> Result<TrainReport> {
+        let start = Instant::now();
+        let mut report = TrainReport::default();
+        for epoch in 0..epochs {
+            let next_chunk = AtomicUsize::new(0);
+            *self.running.lock().unwrap() = (0.0, 0);
+            let tallies: Vec<Tally> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| scope.spawn(|| self.worker(out, epoch, &next_chunk)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("training thread"))
+                    .collect()
+            });
+            if !self.input_is_finite() {
+                return Err(Error::Numeric(format!(
+                    "training diverged in epoch {}: word vectors became NaN or infinite; \
+                     the learning rate ({}) is probably too high",
+                    epoch + 1,
+                    self.alpha0
+                )));
+            }
+            let interrupted = self.stop.load(Ordering::Relaxed);
+            let (loss, predictions) = tallies
+                .iter()
+                .fold((0.0, 0), |(l, n), t| (l + t.loss, n + t.predictions));
+            let words = self.counter.load(Ordering::Relaxed);
+            let epoch_report = EpochReport {
+                epoch: epoch + 1,
+                words,
+                loss: loss / predictions.max(1) as f64,
+                alpha: self.alpha(words),
+                seconds: start.elapsed().as_secs_f64(),
+            };
+            report.words = words;
+            if interrupted {
+                report.interrupted = true;
+                break;
+            }
+            report.epochs.push(epoch_report);
+            self.observer.epoch_done(&epoch_report);
+        }
+        report.seconds = start.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    fn input_is_finite(&self) -> bool {
+        (0..self.input.rows()).all(|r| self.input.row(r).iter().all(|x| x.is_finite()))
+    }
+
+    /// Picks the fastest kernel this CPU has, once per thread and epoch.
+    fn worker<O: OutputLayer>(&self, out: &O, epoch: u32, next_chunk: &AtomicUsize) -> Tally {
+        #[cfg(target_arch = "x86_64")]
+        if crate::kernels::Avx2Fma::detect() && std::env::var_os("W2V_PORTABLE_KERNEL").is_none() {
+            // SAFETY: the CPU has AVX2 and FMA.
+            return unsafe { self.worker_avx2(out, epoch, next_chunk) };
+        }
+        self.worker_with::<Portable, O>(out, epoch, next_chunk)
+    }
+
+    /// The whole worker compiled with AVX2+FMA, so the kernels inline into it.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn worker_avx2<O: OutputLayer>(
+        &self,
+        out: &O,
+        epoch: u32,
+        next_chunk: &AtomicUsize,
+    ) -> Tally {
+        self.worker_with::<crate::kernels::Avx2Fma, O>(out, epoch, next_chunk)
+    }
+
+    #[inline(always)]
+    fn worker_with<K: Kernel, O: OutputLayer>(
+        &self,
+        out: &O,
+        epoch: u32,
+        next_chunk: &AtomicUsize,
+    ) -> Tally {
+        let mut buffers = Buffers {
+            hidden: vec![0.0; self.dim],
+            grad: vec![0.0; self.dim],
+            sentence: Vec::with_capacity(MAX_SENTENCE_WORDS),
+        };
+        let mut tally = Tally::default();
+        let mut reported = Tally::default();
+        let mut unreported_words = 0u64;
+        let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
+        while !self.stop.load(Ordering::Relaxed) {
+            let c = next_chunk.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = self.chunks.get(c) else {
+                break;
+            };
+            let mut rng = SmallRng::seed_from_u64(chunk_seed(self.seed, epoch, c));
+            for s in range.clone() {
+                let words = self.corpus.sentence(s);
+                buffers.sentence.clear();
+                if self.keep.is_empty() {
+                    buffers.sentence.extend_from_slice(words);
+                } else {
+                    for &w in words {
+                        if rng.next_u32() <= self.keep[w as usize] {
+                            buffers.sentence.push(w);
+                        }
+                    }
+                }
+                match self.architecture {
+                    Architecture::SkipGram => self.skipgram_sentence::<K, O>(
+                        out,
+                        &mut rng,
+                        &mut buffers,
+                        alpha,
+                        &mut tally,
+                    ),
+                    Architecture::Cbow => {
+                        self.cbow_sentence::<K, O>(out, &mut rng, &mut buffers, alpha, &mut tally)
+                    }
+                }
+                unreported_words += words.len() as u64;
+                if unreported_words >= REPORT_WORDS {
+                    alpha = self.report(epoch, unreported_words, &tally, &mut reported);
+                    unreported_words = 0;
+                }
+            }
+        }
+        self.report(epoch, unreported_words, &tally, &mut reported);
+        tally
+    }
+
+    /// Adds this thread's words to the shared counter and its loss to the running figure;
+    /// returns the new learning rate.
+    fn report(&self, epoch: u32, words: u64, tally: &Tally, reported: &mut Tally) -> f32 {
+        let done = self.counter.fetch_add(words, Ordering::Relaxed) + words;
+        let alpha = self.alpha(done);
+        let loss = {
+            let mut running = self.running.lock().unwrap();
+            running.0 += tally.loss - reported.loss;
+            running.1 += tally.predictions - reported.predictions;
+            running.0 / running.1.max(1) as f64
+        };
+        reported.loss = tally.loss;
+        reported.predictions = tally.predictions;
+        self.observer.progress(&Progress {
+            epoch: epoch + 1,
+            words_done: done,
+            words_total: self.total_words,
+            alpha,
+            loss,
+        });
+        alpha
+    }
+
+    /// Skip-gram: each context word's vector predicts the centre word through the output layer.
+    #[inline(always)]
+    fn skipgram_sentence<K: Kernel, O: OutputLayer>(
+        &self,
+        out: &O,
+        rng: &mut SmallRng,
+        buffers: &mut Buffers,
+        alpha: f32,
+        tally: &mut Tally,
+    ) {
+        let sentence = &buffers.sentence;
+        let n = sentence.len();
+        for pos in 0..n {
+            let reach = self.draw_window(rng);
+            let target = sentence[pos];
+            let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
+            let mut loss = 0.0f32;
+            for c in lo..=hi {
+                if c == pos {
+                    continue;
+                }
+                let context = sentence[c] as usize;
+                if let Some(&next) = sentence.get(if c + 1 == pos { c + 2 } else { c + 1 }) {
+                    self.input.prefetch(next as usize);
+                }
+                buffers.grad.fill(0.0);
+                loss += out.step::<K>(
+                    rng,
+                    target,
+                    self.input.row(context),
+                    &mut buffers.grad,
+                    alpha,
+                );
+                K::axpy(1.0, &buffers.grad, self.input.row_mut(context));
+            }
+            tally.loss += loss as f64;
+            tally.predictions += (hi - lo) as u64;
+        }
+    }
+
+    /// CBOW: the mean of the context vectors predicts the centre word; every context vector
+    /// gets the whole input-side gradient (word2vec's rule).
+    #[inline(always)]
+    fn cbow_sentence<K: Kernel, O: OutputLayer>(
+        &self,
+        out: &O,
+        rng: &mut SmallRng,
+        buffers: &mut Buffers,
+        alpha: f32,
+        tally: &mut Tally,
+    ) {
+        let sentence = &buffers.sentence;
+        let n = sentence.len();
+        for pos in 0..n {
+            let reach = self.draw_window(rng);
+            let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
+            if hi == lo {
+                continue;
+            }
+            buffers.hidden.fill(0.0);
+            for c in (lo..=hi).filter(|&c| c != pos) {
+                K::axpy(
+                    1.0,
+                    self.input.row(sentence[c] as usize),
+                    &mut buffers.hidden,
+                );
+            }
+            let inv = 1.0 / (hi - lo) as f32;
+            buffers.hidden.iter_mut().for_each(|x| *x *= inv);
+            buffers.grad.fill(0.0);
+            let loss = out.step::<K>(
+                rng,
+                sentence[pos],
+                &buffers.hidden,
+                &mut buffers.grad,
+                alpha,
+            );
+            for c in (lo..=hi).filter(|&c| c != pos) {
+                K::axpy(1.0, &buffers.grad, self.input.row_mut(sentence[c] as usize));
+            }
+            tally.loss += loss as f64;
+            tally.predictions += 1;
+        }
+    }
+
+    /// word2vec's dynamic window: the reach is uniform in 1..=window.
+    #[inline(always)]
+    fn draw_window(&self, rng: &mut SmallRng) -> usize {
+        let r = ((rng.next_u32() as u64 * self.window as u64) >> 32) as usize;
+        self.window - r
+    }
+}
+
+struct Buffers {
+    hidden: Vec<f32>,
+    grad: Vec<f32>,
+    sentence: Vec<u32>,
+}
+
+/// A well-mixed seed per (run, epoch, chunk) (SplitMix64 finaliser).
+fn chunk_seed(seed: u64, epoch: u32, chunk: usize) -> u64 {
+    let mut z = seed
+        ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (chunk as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_probability_follows_word2vec() {
+        // 1000 words in all, sample 1e-3 → t = 1; a word seen 100 times is kept with
+        // (sqrt(100) + 1) / 100 = 0.11, a word seen once always.
+        let keep = keep_thresholds(&[100, 899, 1], 1e-3);
+        let p = keep[0] as f64 / u32::MAX as f64;
+        assert!((p - 0.11).abs() < 1e-6, "{p}");
+        assert_eq!(keep[2], u32::MAX);
+        assert!(keep_thresholds(&[5, 5], 0.0).is_empty());
+    }
+
+    #[test]
+    fn chunk_seeds_differ() {
+        let seeds: std::collections::HashSet<u64> = (0..3)
+            .flat_map(|e| (0..100).map(move |c| chunk_seed(1, e, c)))
+            .collect();
+        assert_eq!(seeds.len(), 300);
+    }
+}

@@ -1,0 +1,359 @@
+//! Output layers: how one prediction (a hidden vector → a target word) updates the output
+//! parameters and yields the gradient for the input side.
+//!
+//! Gradient rules, as in word2vec:
+//! - hierarchical softmax: for each node on the target's path, g = (1 - code - σ(f)) · alpha;
+//!   nodes with |f| ≥ 6 are skipped (σ is saturated, the update would be ~0 or wrongly large);
+//! - negative sampling: g = (label - σ(f)) · alpha with σ clipped to 0 or 1 beyond |f| ≥ 6, so
+//!   a confidently wrong negative still gets the full-size correction.
+//!
+//! The loss is exact (-ln σ of the signed score), including for saturated scores, so it never
+//! overflows and does not depend on the clipping.
+
+use rand::rngs::SmallRng;
+
+use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
+use crate::sampler::AliasSampler;
+use crate::shared::SharedMatrix;
+use crate::tree::Tree;
+
+/// One output layer. `step` adds its input-side gradient into `grad` and returns the loss.
+pub trait OutputLayer: Sync {
+    fn step<K: Kernel>(
+        &self,
+        rng: &mut SmallRng,
+        target: u32,
+        hidden: &[f32],
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32;
+}
+
+pub struct HierarchicalSoftmax<'a> {
+    pub tree: &'a Tree,
+    pub nodes: SharedMatrix<'a>,
+    pub table: &'a SigmoidTable,
+}
+
+impl OutputLayer for HierarchicalSoftmax<'_> {
+    #[inline(always)]
+    fn step<K: Kernel>(
+        &self,
+        _rng: &mut SmallRng,
+        target: u32,
+        hidden: &[f32],
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let path = self.tree.path(target);
+        let mut loss = 0.0;
+        if let Some(&first) = path.points.first() {
+            self.nodes.prefetch(first as usize);
+        }
+        for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
+            if let Some(&next) = path.points.get(i + 1) {
+                self.nodes.prefetch(next as usize);
+            }
+            let row = self.nodes.row_mut(node as usize);
+            let f = K::dot(hidden, row);
+            // Code 0 means label 1: the probability of the right branch is σ(±f).
+            loss -= self.table.log_sigmoid(if code == 0 { f } else { -f });
+            if f <= -MAX_EXP || f >= MAX_EXP {
+                continue;
+            }
+            let g = (1.0 - code as f32 - self.table.sigmoid(f)) * alpha;
+            K::axpy(g, row, grad);
+            K::axpy(g, hidden, row);
+        }
+        loss
+    }
+}
+
+pub struct NegativeSampling<'a> {
+    pub negatives: SharedMatrix<'a>,
+    pub sampler: &'a AliasSampler,
+    pub k: u32,
+    pub table: &'a SigmoidTable,
+}
+
+/// Redraws when a negative hits the target; bounded so a vocabulary dominated by one word
+/// cannot loop for long (the draw is then skipped, as word2vec always does).
+const MAX_REDRAWS: u32 = 8;
+
+impl OutputLayer for NegativeSampling<'_> {
+    #[inline(always)]
+    fn step<K: Kernel>(
+        &self,
+        rng: &mut SmallRng,
+        target: u32,
+        hidden: &[f32],
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let mut loss = 0.0;
+        for d in 0..=self.k {
+            let (word, label) = if d == 0 {
+                (target, 1.0)
+            } else {
+                let mut w = self.sampler.sample(rng);
+                let mut tries = 0;
+                while w == target && tries < MAX_REDRAWS {
+                    w = self.sampler.sample(rng);
+                    tries += 1;
+                }
+                if w == target {
+                    continue;
+                }
+                (w, 0.0)
+            };
+            let row = self.negatives.row_mut(word as usize);
+            let f = K::dot(hidden, row);
+            loss -= self.table.log_sigmoid(if label == 1.0 { f } else { -f });
+            let s = if f >= MAX_EXP {
+                1.0
+            } else if f <= -MAX_EXP {
+                0.0
+            } else {
+                self.table.sigmoid(f)
+            };
+            let g = (label - s) * alpha;
+            K::axpy(g, row, grad);
+            K::axpy(g, hidden, row);
+        }
+        loss
+    }
+}
+
+/// Both layers on one prediction, as word2vec does with `-hs 1 -negative K`.
+pub struct Both<'a> {
+    pub hs: HierarchicalSoftmax<'a>,
+    pub ns: NegativeSampling<'a>,
+}
+
+impl OutputLayer for Both<'_> {
+    #[inline(always)]
+    fn step<K: Kernel>(
+        &self,
+        rng: &mut SmallRng,
+        target: u32,
+        hidden: &[f32],
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        self.hs.step::<K>(rng, target, hidden, grad, alpha)
+            + self.ns.step::<K>(rng, target, hidden, grad, alpha)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::Portable;
+    use rand::{Rng, SeedableRng};
+
+    fn sigmoid(x: f64) -> f64 {
+        1.0 / (1.0 + (-x).exp())
+    }
+
+    fn dot(a: &[f32], b: &[f32]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
+    }
+
+    /// ln P(word | h) under hierarchical softmax, computed exactly.
+    fn hs_log_likelihood(tree: &Tree, nodes: &[f32], dim: usize, word: u32, h: &[f32]) -> f64 {
+        let path = tree.path(word);
+        path.points
+            .iter()
+            .zip(path.codes)
+            .map(|(&n, &code)| {
+                let f = dot(h, &nodes[n as usize * dim..(n as usize + 1) * dim]);
+                sigmoid(if code == 0 { f } else { -f }).ln()
+            })
+            .sum()
+    }
+
+    fn random_vec(rng: &mut SmallRng, n: usize, scale: f32) -> Vec<f32> {
+        (0..n).map(|_| rng.random_range(-scale..scale)).collect()
+    }
+
+    #[test]
+    fn leaf_probabilities_sum_to_one() {
+        let mut rng = SmallRng::seed_from_u64(5);
+        let counts: Vec<u64> = {
+            let mut c: Vec<u64> = (0..50).map(|_| rng.random_range(1..1000)).collect();
+            c.sort_unstable_by(|a, b| b.cmp(a));
+            c
+        };
+        let tree = Tree::huffman(&counts);
+        let dim = 8;
+        for _ in 0..20 {
+            let nodes = random_vec(&mut rng, (counts.len() - 1) * dim, 1.0);
+            let h = random_vec(&mut rng, dim, 1.0);
+            let total: f64 = (0..counts.len() as u32)
+                .map(|w| hs_log_likelihood(&tree, &nodes, dim, w, &h).exp())
+                .sum();
+            assert!((total - 1.0).abs() < 1e-9, "{total}");
+        }
+    }
+
+    /// The update `step` applies is alpha times the gradient of ln P(target | hidden), both for
+    /// the hidden vector (returned in `grad`) and for each node row on the path.
+    #[test]
+    fn hierarchical_softmax_gradient_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(9);
+        let counts = [40u64, 20, 10, 9, 7, 5, 3, 2, 1];
+        let tree = Tree::huffman(&counts);
+        let table = SigmoidTable::default();
+        let dim = 6;
+        let alpha = 1e-3f32;
+        for target in 0..counts.len() as u32 {
+            let mut nodes = random_vec(&mut rng, (counts.len() - 1) * dim, 0.8);
+            let before = nodes.clone();
+            let h = random_vec(&mut rng, dim, 0.8);
+            let mut grad = vec![0f32; dim];
+            let layer = HierarchicalSoftmax {
+                tree: &tree,
+                nodes: SharedMatrix::new(&mut nodes, dim),
+                table: &table,
+            };
+            let loss = layer.step::<Portable>(&mut rng, target, &h, &mut grad, alpha);
+            let exact = -hs_log_likelihood(&tree, &before, dim, target, &h);
+            assert!(
+                (loss as f64 - exact).abs() < 1e-2 * exact.max(1.0),
+                "{loss} vs {exact}"
+            );
+            let eps = 1e-3f32;
+            for i in 0..dim {
+                let (mut up, mut down) = (h.clone(), h.clone());
+                up[i] += eps;
+                down[i] -= eps;
+                let numeric = (hs_log_likelihood(&tree, &before, dim, target, &up)
+                    - hs_log_likelihood(&tree, &before, dim, target, &down))
+                    / (2.0 * eps as f64);
+                let analytic = grad[i] as f64 / alpha as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "h[{i}]: {numeric} vs {analytic}"
+                );
+            }
+            for &n in tree.path(target).points {
+                for i in 0..dim {
+                    let k = n as usize * dim + i;
+                    let (mut up, mut down) = (before.clone(), before.clone());
+                    up[k] += eps;
+                    down[k] -= eps;
+                    let numeric = (hs_log_likelihood(&tree, &up, dim, target, &h)
+                        - hs_log_likelihood(&tree, &down, dim, target, &h))
+                        / (2.0 * eps as f64);
+                    let analytic = (nodes[k] - before[k]) as f64 / alpha as f64;
+                    assert!(
+                        (numeric - analytic).abs() < 5e-3,
+                        "node {n}: {numeric} vs {analytic}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// CBOW's hidden vector is the mean of the context vectors; the gradient with respect to
+    /// the mean is checked, and word2vec's rule adds it to every context vector unscaled.
+    #[test]
+    fn cbow_gradient_through_the_mean_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(21);
+        let counts = [30u64, 12, 9, 4, 4, 1];
+        let tree = Tree::huffman(&counts);
+        let table = SigmoidTable::default();
+        let dim = 5;
+        let alpha = 1e-3f32;
+        let contexts: Vec<Vec<f32>> = (0..4).map(|_| random_vec(&mut rng, dim, 0.8)).collect();
+        let mean = |ctx: &[Vec<f32>]| -> Vec<f32> {
+            (0..dim)
+                .map(|i| ctx.iter().map(|c| c[i]).sum::<f32>() / ctx.len() as f32)
+                .collect()
+        };
+        let mut nodes = random_vec(&mut rng, (counts.len() - 1) * dim, 0.8);
+        let before = nodes.clone();
+        let target = 3;
+        let mut grad = vec![0f32; dim];
+        let layer = HierarchicalSoftmax {
+            tree: &tree,
+            nodes: SharedMatrix::new(&mut nodes, dim),
+            table: &table,
+        };
+        layer.step::<Portable>(&mut rng, target, &mean(&contexts), &mut grad, alpha);
+        let eps = 1e-3f32;
+        for i in 0..dim {
+            let (mut up, mut down) = (contexts.clone(), contexts.clone());
+            up[0][i] += eps;
+            down[0][i] -= eps;
+            let numeric = (hs_log_likelihood(&tree, &before, dim, target, &mean(&up))
+                - hs_log_likelihood(&tree, &before, dim, target, &mean(&down)))
+                / (2.0 * eps as f64);
+            // d lnP / d context = (1 / contexts) · d lnP / d mean.
+            let analytic = grad[i] as f64 / alpha as f64 / contexts.len() as f64;
+            assert!((numeric - analytic).abs() < 5e-3, "{numeric} vs {analytic}");
+        }
+    }
+
+    /// ln σ(f_target) + Σ ln σ(-f_negative), the negative-sampling objective.
+    #[test]
+    fn negative_sampling_gradient_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(33);
+        let counts = [50u64, 30, 20, 10, 5, 5, 2];
+        let sampler = AliasSampler::new(&counts, 0.75);
+        let table = SigmoidTable::default();
+        let dim = 6;
+        let alpha = 1e-3f32;
+        let target = 2u32;
+        let mut out = random_vec(&mut rng, counts.len() * dim, 0.8);
+        let before = out.clone();
+        let h = random_vec(&mut rng, dim, 0.8);
+        // Replay the same draws to know which negatives the step used.
+        let seed_rng = SmallRng::seed_from_u64(77);
+        let mut replay = seed_rng.clone();
+        let k = 4;
+        let mut negatives = Vec::new();
+        while negatives.len() < k {
+            let mut w = sampler.sample(&mut replay);
+            let mut tries = 0;
+            while w == target && tries < MAX_REDRAWS {
+                w = sampler.sample(&mut replay);
+                tries += 1;
+            }
+            if w != target {
+                negatives.push(w);
+            }
+        }
+        let objective = |h: &[f32], m: &[f32]| -> f64 {
+            let row = |w: u32| &m[w as usize * dim..(w as usize + 1) * dim];
+            sigmoid(dot(h, row(target))).ln()
+                + negatives
+                    .iter()
+                    .map(|&n| sigmoid(-dot(h, row(n))).ln())
+                    .sum::<f64>()
+        };
+        let mut grad = vec![0f32; dim];
+        let layer = NegativeSampling {
+            negatives: SharedMatrix::new(&mut out, dim),
+            sampler: &sampler,
+            k: k as u32,
+            table: &table,
+        };
+        let mut rng = seed_rng;
+        let loss = layer.step::<Portable>(&mut rng, target, &h, &mut grad, alpha);
+        assert!((loss as f64 + objective(&h, &before)).abs() < 1e-2);
+        let eps = 1e-3f32;
+        for i in 0..dim {
+            let (mut up, mut down) = (h.clone(), h.clone());
+            up[i] += eps;
+            down[i] -= eps;
+            let numeric =
+                (objective(&up, &before) - objective(&down, &before)) / (2.0 * eps as f64);
+            let analytic = grad[i] as f64 / alpha as f64;
+            assert!(
+                (numeric - analytic).abs() < 5e-3,
+                "h[{i}]: {numeric} vs {analytic}"
+            );
+        }
+    }
+}

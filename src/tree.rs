@@ -1,0 +1,269 @@
+//! Binary trees over the vocabulary for hierarchical softmax.
+//!
+//! Leaves are words; each of the V-1 internal nodes owns one row of the node matrix. A word's
+//! path is stored flat (one shared array, offsets per word), so code length has no fixed cap:
+//! a skewed count distribution can give codes as long as V-1.
+
+use serde::{Deserialize, Serialize};
+
+/// Codes (bits, root to leaf) and points (internal-node rows along the path) for every word.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    offsets: Vec<u32>,
+    points: Vec<u32>,
+    codes: Vec<u8>,
+    links: TreeLinks,
+}
+
+/// The stored form: every node's parent and the bit of the edge to it. Leaves are nodes
+/// `0..V`, internal node `i` is node `V + i`, the root is the last node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeLinks {
+    parent: Vec<u32>,
+    bit: Vec<u8>,
+}
+
+/// A path through the tree: pairs of (internal node row, code bit), root first.
+#[derive(Debug, Clone, Copy)]
+pub struct Path<'a> {
+    pub points: &'a [u32],
+    pub codes: &'a [u8],
+}
+
+impl Tree {
+    /// Huffman tree from counts sorted in descending order (as the vocabulary is), built in
+    /// O(V) with two queues: the leaves in ascending order, and internal nodes, which are
+    /// created in ascending order of weight.
+    pub fn huffman(counts: &[u64]) -> Tree {
+        let v = counts.len();
+        assert!(v >= 2, "a tree needs at least two words");
+        debug_assert!(counts.windows(2).all(|w| w[0] >= w[1]), "counts sorted");
+        let nodes = 2 * v - 1;
+        let mut weight = vec![0u64; nodes];
+        weight[..v].copy_from_slice(counts);
+        let mut parent = vec![0u32; nodes];
+        let mut bit = vec![0u8; nodes];
+        // Next leaf: leaves are taken from the rarest (highest index) downwards.
+        let mut leaf = v as isize - 1;
+        let mut internal_next = v; // oldest internal node not yet merged
+        let mut take = |created: usize, weight: &[u64]| -> usize {
+            let leaf_ok = leaf >= 0;
+            let internal_ok = internal_next < created;
+            let pick_leaf =
+                leaf_ok && (!internal_ok || weight[leaf as usize] <= weight[internal_next]);
+            if pick_leaf {
+                leaf -= 1;
+                (leaf + 1) as usize
+            } else {
+                internal_next += 1;
+                internal_next - 1
+            }
+        };
+        for created in v..nodes {
+            let a = take(created, &weight);
+            let b = take(created, &weight);
+            weight[created] = weight[a].saturating_add(weight[b]);
+            parent[a] = created as u32;
+            parent[b] = created as u32;
+            bit[b] = 1;
+        }
+        Tree::from_links(TreeLinks { parent, bit })
+    }
+
+    fn from_links(links: TreeLinks) -> Tree {
+        let nodes = links.parent.len();
+        let v = nodes.div_ceil(2);
+        let root = nodes - 1;
+        // Depth of each node, computed top-down: parents are always created after children.
+        let mut depth = vec![0u32; nodes];
+        for n in (0..root).rev() {
+            depth[n] = depth[links.parent[n] as usize] + 1;
+        }
+        let mut offsets = Vec::with_capacity(v + 1);
+        offsets.push(0u32);
+        let mut total = 0u64;
+        for d in &depth[..v] {
+            total += *d as u64;
+            offsets.push(u32::try_from(total).expect("total code length fits in u32"));
+        }
+        let mut points = vec![0u32; total as usize];
+        let mut codes = vec![0u8; total as usize];
+        for w in 0..v {
+            let (start, end) = (offsets[w] as usize, offsets[w + 1] as usize);
+            let mut node = w;
+            for slot in (start..end).rev() {
+                codes[slot] = links.bit[node];
+                node = links.parent[node] as usize;
+                points[slot] = (node - v) as u32;
+            }
+        }
+        Tree {
+            offsets,
+            points,
+            codes,
+            links,
+        }
+    }
+
+    /// Number of words (leaves).
+    pub fn leaves(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Number of internal nodes, the rows of the node matrix.
+    pub fn internal_nodes(&self) -> usize {
+        self.leaves() - 1
+    }
+
+    #[inline]
+    pub fn path(&self, word: u32) -> Path<'_> {
+        let w = word as usize;
+        let (start, end) = (self.offsets[w] as usize, self.offsets[w + 1] as usize);
+        Path {
+            points: &self.points[start..end],
+            codes: &self.codes[start..end],
+        }
+    }
+
+    pub fn code_len(&self, word: u32) -> usize {
+        let w = word as usize;
+        (self.offsets[w + 1] - self.offsets[w]) as usize
+    }
+
+    /// Mean code length weighted by the given counts (the expected steps per prediction).
+    pub fn mean_code_len(&self, counts: &[u64]) -> f64 {
+        let total: u64 = counts.iter().sum();
+        let weighted: f64 = (0..self.leaves())
+            .map(|w| self.code_len(w as u32) as f64 * counts[w] as f64)
+            .sum();
+        weighted / total.max(1) as f64
+    }
+
+    pub fn max_code_len(&self) -> usize {
+        (0..self.leaves())
+            .map(|w| self.code_len(w as u32))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The stored form (see [`TreeLinks`]).
+    pub fn links(&self) -> &TreeLinks {
+        &self.links
+    }
+}
+
+/// Builds a tree from untrusted links, checking them first.
+pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, String> {
+    let nodes = links.parent.len();
+    if words < 2 || nodes != 2 * words - 1 || links.bit.len() != nodes {
+        return Err(format!("tree has {nodes} nodes for {words} words"));
+    }
+    let mut children = vec![0u8; nodes];
+    for n in 0..nodes - 1 {
+        let p = links.parent[n] as usize;
+        if p <= n || p < words || p >= nodes {
+            return Err(format!("tree node {n} has an invalid parent {p}"));
+        }
+        children[p] = children[p].saturating_add(1);
+    }
+    if children[words..].iter().any(|&c| c != 2) {
+        return Err("tree has an internal node without exactly two children".into());
+    }
+    Ok(Tree::from_links(links))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    /// Huffman cost (sum of count × code length) computed independently with a binary heap:
+    /// the sum of the weights of all merged nodes.
+    fn heap_cost(counts: &[u64]) -> u64 {
+        let mut heap: BinaryHeap<Reverse<u64>> = counts.iter().map(|&c| Reverse(c)).collect();
+        let mut cost = 0;
+        while heap.len() > 1 {
+            let Reverse(a) = heap.pop().unwrap();
+            let Reverse(b) = heap.pop().unwrap();
+            cost += a + b;
+            heap.push(Reverse(a + b));
+        }
+        cost
+    }
+
+    fn code_string(t: &Tree, w: u32) -> Vec<u8> {
+        t.path(w).codes.to_vec()
+    }
+
+    fn check(counts: &[u64]) {
+        let t = Tree::huffman(counts);
+        let v = counts.len();
+        assert_eq!(t.internal_nodes(), v - 1);
+        // Weighted path length equals the Huffman cost.
+        let wpl: u64 = (0..v)
+            .map(|w| counts[w] * t.code_len(w as u32) as u64)
+            .sum();
+        assert_eq!(wpl, heap_cost(counts), "counts {counts:?}");
+        // Prefix-free.
+        let mut codes: Vec<Vec<u8>> = (0..v as u32).map(|w| code_string(&t, w)).collect();
+        codes.sort();
+        for pair in codes.windows(2) {
+            assert!(
+                !pair[1].starts_with(&pair[0]),
+                "{:?} prefixes {:?}",
+                pair[0],
+                pair[1]
+            );
+        }
+        // Every internal node is used, and the root starts every path.
+        let mut used = vec![false; v - 1];
+        for w in 0..v as u32 {
+            let p = t.path(w);
+            assert_eq!(p.points[0] as usize, v - 2, "root first");
+            for &n in p.points {
+                used[n as usize] = true;
+            }
+        }
+        assert!(used.iter().all(|&u| u));
+        assert!(tree_from_checked_links(t.links().clone(), v).is_ok());
+    }
+
+    #[test]
+    fn huffman_is_optimal_and_prefix_free_on_random_counts() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        for _ in 0..200 {
+            let v = rng.random_range(2..300);
+            let mut counts: Vec<u64> = (0..v).map(|_| rng.random_range(1..10_000)).collect();
+            counts.sort_unstable_by(|a, b| b.cmp(a));
+            check(&counts);
+        }
+        check(&[5, 5]);
+        check(&[1, 1, 1, 1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn fibonacci_counts_give_codes_far_longer_than_40() {
+        let mut fib = vec![1u64, 1];
+        while fib.len() < 90 {
+            let n = fib[fib.len() - 1] + fib[fib.len() - 2];
+            fib.push(n);
+        }
+        fib.reverse();
+        check(&fib);
+        let t = Tree::huffman(&fib);
+        assert_eq!(t.max_code_len(), 89);
+    }
+
+    #[test]
+    fn stored_links_round_trip_and_are_checked() {
+        let t = Tree::huffman(&[9, 5, 3, 3, 1]);
+        let links = t.links().clone();
+        let back = tree_from_checked_links(links.clone(), 5).unwrap();
+        assert_eq!(back, t);
+        let mut bad = links;
+        bad.parent[0] = 0;
+        assert!(tree_from_checked_links(bad, 5).is_err());
+    }
+}
