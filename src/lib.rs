@@ -7,11 +7,13 @@
 pub mod corpus;
 pub mod embeddings;
 pub mod error;
+pub mod eval;
 pub mod formats;
 pub mod kernels;
 pub mod model;
 pub mod pipeline;
 pub mod progress;
+pub mod query;
 pub mod sampler;
 pub mod shared;
 pub mod train;

@@ -34,6 +34,7 @@ enum Command {
 }
 
 #[derive(Args)]
+#[command(allow_negative_numbers = true)]
 struct TrainArgs {
     /// Text to train on; repeat for several files; `-` reads stdin.
     #[arg(long, short, required = true, num_args = 1..)]
@@ -165,9 +166,13 @@ struct SimilarArgs {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("w2v: {}", one_line(&e.render().to_string()));
+            return ExitCode::from(2);
         }
     };
     match run(cli) {
@@ -177,6 +182,18 @@ fn main() -> ExitCode {
             ExitCode::from(if e.is_usage() { 2 } else { 1 })
         }
     }
+}
+
+/// clap's message without its usage block, on one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        + " (see --help)"
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -247,7 +264,7 @@ fn train(a: TrainArgs) -> Result<()> {
         let r = &summary.report;
         eprintln!(
             "trained {} words in {:.1} s ({:.0}k words/s), vocabulary {} words, corpus {} \
-             words, final loss {} -> {}",
+             words, final loss {}, peak memory {} -> {}",
             r.words,
             r.seconds,
             r.words_per_sec() / 1e3,
@@ -256,6 +273,8 @@ fn train(a: TrainArgs) -> Result<()> {
             r.epochs
                 .last()
                 .map_or("n/a".to_string(), |e| format!("{:.4}", e.loss)),
+            w2v::progress::peak_memory_bytes()
+                .map_or("n/a".to_string(), |b| format!("{} MB", b / 1_000_000)),
             job.output.display()
         );
     }
@@ -263,36 +282,29 @@ fn train(a: TrainArgs) -> Result<()> {
 }
 
 fn eval(a: EvalArgs) -> Result<()> {
-    #[cfg(any())]
-    {
-        use w2v::eval::{analogy, similarity};
-        let emb = w2v::formats::load_embeddings(&a.model)?;
-        if let Some(path) = &a.analogies {
-            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let sections = analogy::parse_questions(std::io::BufReader::new(file), path)?;
-            let method = match a.method {
-                MethodArg::Add => analogy::Method::Add,
-                MethodArg::Mul => analogy::Method::Mul,
-            };
-            let report = analogy::evaluate_analogies(&emb, &sections, a.restrict, method);
-            if a.json {
-                println!("{}", serde_json_line(&report));
-            } else {
-                print!("{report}");
-            }
-        }
-        if let Some(path) = &a.similarity {
-            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let pairs = similarity::parse_pairs(std::io::BufReader::new(file), path)?;
-            let report = similarity::evaluate_similarity(&emb, &pairs);
-            if a.json {
-                println!("{}", serde_json_line(&report));
-            } else {
-                println!("{report}");
-            }
+    use w2v::eval::{analogy, similarity};
+    let emb = w2v::formats::load_embeddings(&a.model)?;
+    if let Some(path) = &a.analogies {
+        let sections = analogy::load_questions(path)?;
+        let method = match a.method {
+            MethodArg::Add => analogy::Method::Add,
+            MethodArg::Mul => analogy::Method::Mul,
+        };
+        let report = analogy::evaluate_analogies(&emb, &sections, a.restrict, method);
+        if a.json {
+            println!("{}", serde_json_line(&report));
+        } else {
+            print!("{report}");
         }
     }
-    let _ = a;
+    if let Some(path) = &a.similarity {
+        let report = similarity::evaluate_similarity(&emb, &similarity::load_pairs(path)?);
+        if a.json {
+            println!("{}", serde_json_line(&report));
+        } else {
+            println!("{report}");
+        }
+    }
     Ok(())
 }
 
@@ -323,7 +335,6 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 fn similar(a: SimilarArgs) -> Result<()> {
     let emb = w2v::formats::load_embeddings(&a.model)?;
-    #[cfg(any())]
     for (word, score) in w2v::query::similar(&emb, &a.word, a.k)? {
         println!("{word}\t{score:.4}");
     }

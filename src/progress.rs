@@ -86,3 +86,11 @@ impl Observer for TrainingBar {
         }
     }
 }
+
+/// Peak resident memory of this process so far (Linux; None elsewhere), for summaries.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

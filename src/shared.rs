@@ -28,7 +28,7 @@ unsafe impl Sync for SharedMatrix<'_> {}
 
 impl<'a> SharedMatrix<'a> {
     pub fn new(data: &'a mut [f32], cols: usize) -> Self {
-        assert!(cols > 0 && data.len() % cols == 0, "whole rows");
+        assert!(cols > 0 && data.len().is_multiple_of(cols), "whole rows");
         SharedMatrix {
             ptr: data.as_mut_ptr(),
             rows: data.len() / cols,

@@ -157,6 +157,25 @@ pub fn write_atomically(
     })
 }
 
+/// Loads word vectors from a w2v model or a word2vec text or binary file, by content.
+pub fn load_embeddings(path: &Path) -> Result<Embeddings> {
+    let mut head = Vec::with_capacity(4096);
+    File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    if native::is_native(&head) {
+        return Ok(native::read_path(path)?.into_embeddings());
+    }
+    match sniff_word2vec(&head) {
+        Some(VectorFormat::Text) => word2vec_text::read_path(path),
+        Some(VectorFormat::Binary) => word2vec_binary::read_path(path),
+        None => Err(Error::format(
+            path,
+            "not a w2v model nor a word2vec text or binary vector file",
+        )),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -284,24 +303,5 @@ pub(crate) mod tests {
             .collect();
         assert_eq!(names, ["out.txt"], "temporary file left behind");
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
-
-/// Loads word vectors from a w2v model or a word2vec text or binary file, by content.
-pub fn load_embeddings(path: &Path) -> Result<Embeddings> {
-    let mut head = Vec::with_capacity(4096);
-    File::open(path)
-        .and_then(|f| f.take(4096).read_to_end(&mut head))
-        .map_err(|e| Error::io(path, e))?;
-    if native::is_native(&head) {
-        return Ok(native::read_path(path)?.into_embeddings());
-    }
-    match sniff_word2vec(&head) {
-        Some(VectorFormat::Text) => word2vec_text::read_path(path),
-        Some(VectorFormat::Binary) => word2vec_binary::read_path(path),
-        None => Err(Error::format(
-            path,
-            "not a w2v model nor a word2vec text or binary vector file",
-        )),
     }
 }

@@ -1,0 +1,279 @@
+//! Word-pair similarity (WordSim-353, SimLex-999 style): how well cosine similarity ranks pairs
+//! the way human judges did.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use ndarray::ArrayView1;
+use serde::Serialize;
+
+use super::lowercase_index;
+use crate::{Embeddings, Error, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WordPair {
+    pub a: String,
+    pub b: String,
+    /// Human judgement; only its order matters for Spearman.
+    pub gold: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimilarityReport {
+    /// None when fewer than two pairs are usable or a side has no variance, instead of NaN.
+    pub spearman: Option<f64>,
+    pub pearson: Option<f64>,
+    pub used: usize,
+    /// Pairs skipped because a word is not in the vocabulary.
+    pub oov: usize,
+    /// `oov / (used + oov)`, 0 for an empty file; large values make the correlation incomparable.
+    pub oov_share: f64,
+}
+
+impl fmt::Display for SimilarityReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let corr = |c: Option<f64>| c.map_or("n/a".to_string(), |c| format!("{c:.4}"));
+        write!(
+            f,
+            "spearman {}  pearson {}  ({} pairs used, {} OOV skipped = {:.2} %)",
+            corr(self.spearman),
+            corr(self.pearson),
+            self.used,
+            self.oov,
+            100.0 * self.oov_share
+        )
+    }
+}
+
+pub fn load_pairs(path: &Path) -> Result<Vec<WordPair>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    parse_pairs(BufReader::new(file), path)
+}
+
+/// Tolerates `#` comments and one header line (the distributed files differ in both);
+/// anything else malformed is an error rather than a silently smaller test set.
+pub fn parse_pairs<R: BufRead>(r: R, path: &Path) -> Result<Vec<WordPair>> {
+    let mut pairs = Vec::new();
+    let mut first = true;
+    for (i, line) in r.lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let gold = fields.get(2).and_then(|g| g.parse::<f64>().ok());
+        let header = std::mem::replace(&mut first, false);
+        match (fields.as_slice(), gold) {
+            ([a, b, _], Some(gold)) if gold.is_finite() => pairs.push(WordPair {
+                a: a.to_string(),
+                b: b.to_string(),
+                gold,
+            }),
+            (_, None) if header => {}
+            _ => {
+                let msg = format!("line {}: expected 'word1 word2 score'", i + 1);
+                return Err(Error::format(path, msg));
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// Words are matched case-insensitively over the whole vocabulary (most frequent spelling wins).
+pub fn evaluate_similarity(emb: &Embeddings, pairs: &[WordPair]) -> SimilarityReport {
+    let index = lowercase_index(&emb.words);
+    let (mut cosines, mut gold) = (Vec::new(), Vec::new());
+    for p in pairs {
+        let row = |w: &str| index.get(&w.to_lowercase()).copied();
+        if let (Some(i), Some(j)) = (row(&p.a), row(&p.b)) {
+            cosines.push(cosine(emb.vector(i), emb.vector(j)));
+            gold.push(p.gold);
+        }
+    }
+    let used = cosines.len();
+    let oov = pairs.len() - used;
+    SimilarityReport {
+        spearman: pearson(&ranks(&cosines), &ranks(&gold)),
+        pearson: pearson(&cosines, &gold),
+        used,
+        oov,
+        oov_share: if pairs.is_empty() {
+            0.0
+        } else {
+            oov as f64 / pairs.len() as f64
+        },
+    }
+}
+
+fn cosine(x: ArrayView1<f32>, y: ArrayView1<f32>) -> f64 {
+    let dot = |u: ArrayView1<f32>, v: ArrayView1<f32>| -> f64 {
+        u.iter().zip(v).map(|(&a, &b)| a as f64 * b as f64).sum()
+    };
+    let norms = (dot(x, x) * dot(y, y)).sqrt();
+    if norms > 0.0 {
+        dot(x, y) / norms
+    } else {
+        0.0
+    }
+}
+
+/// 1-based ranks with ties given their average rank, so Spearman is Pearson on ranks.
+fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&i, &j| values[i].total_cmp(&values[j]));
+    let mut out = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let v = values[order[start]];
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|&&i| values[i] == v)
+                .count();
+        let rank = (start + end + 1) as f64 / 2.0;
+        for &i in &order[start..end] {
+            out[i] = rank;
+        }
+        start = end;
+    }
+    out
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len();
+    if n < 2 {
+        return None;
+    }
+    let (mx, my) = (
+        x.iter().sum::<f64>() / n as f64,
+        y.iter().sum::<f64>() / n as f64,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        let (dx, dy) = (a - mx, b - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    #[test]
+    fn ranks_average_ties() {
+        assert_eq!(ranks(&[3.0, 1.0, 2.0, 2.0]), [4.0, 1.0, 2.5, 2.5]);
+        assert_eq!(ranks(&[5.0, 5.0, 5.0]), [2.0, 2.0, 2.0]);
+        assert!(ranks(&[]).is_empty());
+    }
+
+    #[test]
+    fn pearson_hand_computed() {
+        // cov 11, var 5 and 26.
+        let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 5.0, 9.0]);
+        assert!(close(r, 11.0 / 130f64.sqrt()), "{r:?}");
+        assert!(close(pearson(&[1.0, 2.0], &[4.0, 2.0]), -1.0));
+        assert_eq!(pearson(&[1.0], &[1.0]), None);
+        assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), None);
+    }
+
+    /// Word "o" along the x axis and one word per angle, so cos(o, w_i) = cos(angle_i).
+    fn fan(angles: &[f64]) -> Embeddings {
+        let mut words = vec!["o".to_string()];
+        let mut v = Array2::zeros((angles.len() + 1, 2));
+        v[[0, 0]] = 1.0;
+        for (i, &t) in angles.iter().enumerate() {
+            words.push(format!("W{i}"));
+            v[[i + 1, 0]] = t.cos() as f32;
+            v[[i + 1, 1]] = t.sin() as f32;
+        }
+        Embeddings::new(words, v)
+    }
+
+    fn pair(a: &str, b: &str, gold: f64) -> WordPair {
+        WordPair {
+            a: a.into(),
+            b: b.into(),
+            gold,
+        }
+    }
+
+    #[test]
+    fn spearman_with_ties_and_oov() {
+        // Cosines 1, 0.5, 0.5, 0 (w1 and w2 tie at ±60°) → ranks 4, 2.5, 2.5, 1; gold 9, 5, 7, 1
+        // → ranks 4, 2, 3, 1. By hand: cov 4.5, variances 4.5 and 5, so 4.5 / sqrt(22.5).
+        use std::f64::consts::{FRAC_PI_2, FRAC_PI_3};
+        let e = fan(&[0.0, FRAC_PI_3, -FRAC_PI_3, FRAC_PI_2]);
+        let pairs = [
+            pair("o", "w0", 9.0),
+            pair("O", "W1", 5.0),
+            pair("o", "w2", 7.0),
+            pair("missing", "o", 3.0),
+            pair("o", "w3", 1.0),
+        ];
+        let r = evaluate_similarity(&e, &pairs);
+        assert!(close(r.spearman, 3.0 / 10f64.sqrt()), "{r:?}");
+        assert!(r.pearson.unwrap() > 0.9);
+        assert_eq!((r.used, r.oov), (4, 1));
+        assert!((r.oov_share - 0.2).abs() < 1e-12);
+        assert!(
+            r.to_string()
+                .contains("(4 pairs used, 1 OOV skipped = 20.00 %)"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn too_few_pairs_give_none_not_nan() {
+        let e = fan(&[0.5]);
+        let r = evaluate_similarity(&e, &[pair("o", "w0", 3.0), pair("o", "zz", 1.0)]);
+        assert_eq!((r.spearman, r.pearson, r.used, r.oov), (None, None, 1, 1));
+        assert_eq!(
+            r.to_string(),
+            "spearman n/a  pearson n/a  (1 pairs used, 1 OOV skipped = 50.00 %)"
+        );
+        let empty = evaluate_similarity(&e, &[]);
+        assert_eq!((empty.oov_share, empty.spearman), (0.0, None));
+    }
+
+    #[test]
+    fn parse_tolerates_header_and_comments() {
+        let text = "# WordSim-353\nWord 1\tWord 2\tHuman (mean)\n\nlove\tsex\t6.77\n# mid\ntiger cat  7.35\n";
+        let p = parse_pairs(text.as_bytes(), Path::new("ws.txt")).unwrap();
+        assert_eq!(p, [pair("love", "sex", 6.77), pair("tiger", "cat", 7.35)]);
+        // No header is fine too.
+        assert_eq!(
+            parse_pairs("a b 1\n".as_bytes(), Path::new("x"))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn parse_errors_carry_line_numbers() {
+        for (text, line) in [
+            ("a b 1\nword1 word2 score\n", 2), // a header only as the first line
+            ("# c\nw1 w2 s\na b\n", 3),        // too few fields
+            ("a b 1 2\n", 1),                  // too many fields
+            ("h h h\n\na b nan\n", 3),         // non-finite score
+        ] {
+            let e = parse_pairs(text.as_bytes(), Path::new("p.txt")).unwrap_err();
+            assert!(matches!(e, Error::Format { .. }), "{e:?}");
+            assert!(
+                e.to_string().contains(&format!("line {line}:")),
+                "{text:?}: {e}"
+            );
+        }
+    }
+}

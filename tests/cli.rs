@@ -1,0 +1,492 @@
+//! End-to-end tests: the real `w2v` binary on small corpora made here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn w2v() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_w2v"))
+}
+
+/// A fresh directory per test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("w2v-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run w2v")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Deterministic pseudo-random numbers for corpus generation.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// Two topics: words of topic A only ever appear among A's context words, B's among B's.
+fn topic_corpus(sentences: usize) -> String {
+    let mut rng = Lcg(42);
+    let mut text = String::new();
+    for s in 0..sentences {
+        let topic = if s % 2 == 0 { "a" } else { "b" };
+        for _ in 0..12 {
+            text.push_str(&format!("{topic}{} ", rng.next(6)));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn train_args(input: &Path, output: &Path) -> Vec<String> {
+    [
+        "train",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--dim",
+        "16",
+        "--min-count",
+        "1",
+        "--epochs",
+        "3",
+        "--threads",
+        "1",
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Reads word2vec text vectors into (word, vector) pairs.
+fn read_text_vectors(path: &Path) -> Vec<(String, Vec<f32>)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<usize> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let rows: Vec<(String, Vec<f32>)> = lines
+        .map(|l| {
+            let mut parts = l.split(' ');
+            let w = parts.next().unwrap().to_string();
+            (w, parts.map(|x| x.parse().unwrap()).collect())
+        })
+        .collect();
+    assert_eq!(rows.len(), header[0]);
+    assert!(rows.iter().all(|(_, v)| v.len() == header[1]));
+    rows
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (na * nb)
+}
+
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with("w2v: error:") || err.starts_with("error:"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+}
+
+#[test]
+fn words_sharing_contexts_end_up_closer_skipgram_and_cbow() {
+    let dir = TempDir::new("topics");
+    let corpus = dir.write("c.txt", topic_corpus(600));
+    for arch in [None, Some("--cbow")] {
+        let model = dir.path("m.w2v");
+        let mut args = train_args(&corpus, &model);
+        args.extend(arch.map(String::from));
+        args.extend(["--sample".to_string(), "0".to_string()]);
+        let o = run(w2v().args(&args));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let vecs = dir.path("v.txt");
+        let o = run(w2v()
+            .args(["export", model.to_str().unwrap(), "--format", "text", "-o"])
+            .arg(&vecs));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows = read_text_vectors(&vecs);
+        let get = |w: &str| &rows.iter().find(|(x, _)| x == w).unwrap().1;
+        let mut same = 0.0;
+        let mut cross = 0.0;
+        for i in 0..6 {
+            for j in 0..6 {
+                if i != j {
+                    same += cosine(get(&format!("a{i}")), get(&format!("a{j}")));
+                    same += cosine(get(&format!("b{i}")), get(&format!("b{j}")));
+                }
+                cross += 2.0 * cosine(get(&format!("a{i}")), get(&format!("b{j}")));
+            }
+        }
+        let (same, cross) = (same / 60.0, cross / 72.0);
+        assert!(
+            same > cross + 0.3,
+            "{arch:?}: same-topic {same} vs cross-topic {cross}"
+        );
+    }
+}
+
+#[test]
+fn one_thread_with_a_seed_is_bit_for_bit_repeatable() {
+    let dir = TempDir::new("repeat");
+    let corpus = dir.write("c.txt", topic_corpus(300));
+    let mut models = Vec::new();
+    for (i, seed) in ["7", "7", "8"].iter().enumerate() {
+        let model = dir.path(&format!("m{i}.w2v"));
+        let mut args = train_args(&corpus, &model);
+        args.extend([
+            "--seed".into(),
+            seed.to_string(),
+            "--sample".into(),
+            "1e-2".into(),
+        ]);
+        let o = run(w2v().args(&args));
+        assert!(o.status.success(), "{}", stderr(&o));
+        models.push(std::fs::read(&model).unwrap());
+    }
+    assert!(models[0] == models[1], "same seed, same bytes");
+    assert!(models[0] != models[2], "another seed, another model");
+}
+
+#[test]
+fn stdin_and_multiple_inputs_are_read() {
+    let dir = TempDir::new("stdin");
+    let text = topic_corpus(50);
+    let model = dir.path("m.w2v");
+    let vocab = dir.path("vocab.txt");
+    let mut child = w2v()
+        .args([
+            "train",
+            "--input",
+            "-",
+            "--min-count",
+            "1",
+            "--epochs",
+            "1",
+            "--dim",
+            "8",
+            "-q",
+        ])
+        .arg("--output")
+        .arg(&model)
+        .arg("--save-vocab")
+        .arg(&vocab)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let saved = std::fs::read_to_string(&vocab).unwrap();
+    assert_eq!(saved.lines().count(), 12);
+    let total: u64 = saved
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 50 * 12);
+
+    // Two files count as one corpus; --read-vocab restricts to the saved words.
+    let a = dir.write("a.txt", "zz a1 a2\n");
+    let b = dir.write("b.txt", "a1 a2 zz\n");
+    let vocab2 = dir.path("vocab2.txt");
+    let o = run(w2v()
+        .args([
+            "train",
+            "--min-count",
+            "1",
+            "--epochs",
+            "1",
+            "--dim",
+            "4",
+            "-q",
+            "--input",
+        ])
+        .arg(&a)
+        .arg(&b)
+        .arg("--read-vocab")
+        .arg(&vocab)
+        .arg("--save-vocab")
+        .arg(&vocab2)
+        .arg("--output")
+        .arg(&model));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let words: Vec<String> = std::fs::read_to_string(&vocab2)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(words.len(), 12, "vocabulary comes from the file: {words:?}");
+    assert!(!words.contains(&"zz".to_string()));
+}
+
+#[test]
+fn summary_line_and_loss_log() {
+    let dir = TempDir::new("summary");
+    let corpus = dir.write("c.txt", topic_corpus(400));
+    let model = dir.path("m.w2v");
+    let log = dir.path("loss.csv");
+    let o = run(w2v()
+        .args([
+            "train",
+            "--min-count",
+            "1",
+            "--epochs",
+            "4",
+            "--dim",
+            "16",
+            "--threads",
+            "2",
+        ])
+        .arg("--input")
+        .arg(&corpus)
+        .arg("--output")
+        .arg(&model)
+        .arg("--loss-log")
+        .arg(&log));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let last = err.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("trained ")
+            && last.contains("words/s")
+            && last.contains("vocabulary 12 words"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("epoch ")).count(),
+        4,
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(&log).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("epoch,words,loss,alpha,seconds"));
+    let losses: Vec<f64> = lines
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(losses.len(), 4);
+    assert!(losses[3] < losses[0], "loss falls: {losses:?}");
+}
+
+#[test]
+fn export_binary_matches_text_and_loads_back() {
+    let dir = TempDir::new("export");
+    let corpus = dir.write("c.txt", topic_corpus(100));
+    let model = dir.path("m.w2v");
+    let o = run(w2v().args(train_args(&corpus, &model)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = dir.path("v.txt");
+    let bin = dir.path("v.bin");
+    for (fmt, out) in [("text", &text), ("binary", &bin)] {
+        let o = run(w2v()
+            .arg("export")
+            .arg(&model)
+            .args(["--format", fmt, "--output"])
+            .arg(out));
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let rows = read_text_vectors(&text);
+    let raw = std::fs::read(&bin).unwrap();
+    let header_end = raw.iter().position(|&b| b == b'\n').unwrap();
+    assert_eq!(&raw[..header_end], b"12 16");
+    // Binary: word, space, 16 little-endian f32, newline, per row.
+    let mut at = header_end + 1;
+    for (word, vector) in &rows {
+        assert_eq!(&raw[at..at + word.len()], word.as_bytes());
+        at += word.len();
+        assert_eq!(raw[at], b' ');
+        at += 1;
+        for v in vector {
+            assert_eq!(f32::from_le_bytes(raw[at..at + 4].try_into().unwrap()), *v);
+            at += 4;
+        }
+        assert_eq!(raw[at], b'\n');
+        at += 1;
+    }
+    assert_eq!(at, raw.len());
+    // Both exported files convert back to each other exactly.
+    let again = dir.path("again.txt");
+    let o = run(w2v()
+        .arg("export")
+        .arg(&bin)
+        .args(["--format", "text", "-o"])
+        .arg(&again));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&text).unwrap()
+    );
+}
+
+#[test]
+fn one_long_line_and_invalid_utf8_train_with_a_warning() {
+    let dir = TempDir::new("longline");
+    let mut bytes = Vec::new();
+    let mut rng = Lcg(3);
+    while bytes.len() < 3_000_000 {
+        bytes.extend_from_slice(format!("w{} ", rng.next(50)).as_bytes());
+    }
+    bytes.extend_from_slice(b"bad\xff\xfeword\n");
+    let corpus = dir.write("one-line.txt", &bytes);
+    let model = dir.path("m.w2v");
+    let o = run(w2v()
+        .args(["train", "--epochs", "1", "--dim", "8", "--input"])
+        .arg(&corpus)
+        .arg("--output")
+        .arg(&model));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning: 2 bytes of invalid UTF-8"), "{err}");
+}
+
+#[test]
+fn bad_inputs_get_one_clear_line() {
+    let dir = TempDir::new("bad");
+    let model = dir.path("m.w2v");
+    let train = |input: &Path, extra: &[&str]| {
+        run(w2v()
+            .args(["train", "--epochs", "1", "--input"])
+            .arg(input)
+            .arg("--output")
+            .arg(&model)
+            .args(extra))
+    };
+    assert_one_line_error(&train(&dir.path("missing.txt"), &[]), 1, "missing.txt");
+    assert_one_line_error(&train(&dir.0, &[]), 1, "directory");
+    assert_one_line_error(&train(&dir.write("empty.txt", ""), &[]), 1, "no words");
+    assert_one_line_error(
+        &train(&dir.write("ws.txt", " \n\t \r\n"), &[]),
+        1,
+        "no words",
+    );
+    assert_one_line_error(
+        &train(&dir.write("rare.txt", "a b c d\n"), &[]),
+        1,
+        "--min-count",
+    );
+    let gz = dir.write("c.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]);
+    assert_one_line_error(&train(&gz, &[]), 1, "gzip");
+    let ok = dir.write("ok.txt", topic_corpus(20));
+    for (opt, val) in [
+        ("--dim", "0"),
+        ("--window", "0"),
+        ("--epochs", "0"),
+        ("--threads", "0"),
+        ("--threads", "100000"),
+        ("--alpha", "0"),
+        ("--alpha", "-1"),
+        ("--sample", "-0.5"),
+    ] {
+        assert_one_line_error(&train(&ok, &[opt, val]), 2, opt);
+    }
+    assert_one_line_error(&train(&ok, &["--no-hs"]), 2, "--negative");
+    // Never overwrite an input.
+    let o = run(w2v()
+        .args(["train", "--min-count", "1", "--input"])
+        .arg(&ok)
+        .arg("--output")
+        .arg(&ok));
+    assert_one_line_error(&o, 2, "refusing to overwrite");
+    assert_eq!(std::fs::read_to_string(&ok).unwrap(), topic_corpus(20));
+    assert!(!model.exists(), "no output from failed runs");
+}
+
+#[test]
+fn damaged_model_files_are_refused() {
+    let dir = TempDir::new("damaged");
+    let corpus = dir.write("c.txt", topic_corpus(40));
+    let model = dir.path("m.w2v");
+    let o = run(w2v().args(train_args(&corpus, &model)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&model).unwrap();
+    let cut = dir.write("cut.w2v", &bytes[..bytes.len() / 2]);
+    let out = dir.path("out.txt");
+    let export = |m: &Path| {
+        run(w2v()
+            .arg("export")
+            .arg(m)
+            .args(["--format", "text", "-o"])
+            .arg(&out))
+    };
+    assert_one_line_error(&export(&cut), 1, "truncated");
+    let mut newer = bytes.clone();
+    newer[8] = 99;
+    assert_one_line_error(&export(&dir.write("newer.w2v", &newer)), 1, "newer");
+    assert_one_line_error(
+        &export(&dir.write("foreign.w2v", b"hello world\n")),
+        1,
+        "not a w2v model",
+    );
+    assert_one_line_error(&export(&dir.path("absent.w2v")), 1, "absent.w2v");
+    assert!(!out.exists());
+    // Refuses to export over its own input.
+    let o = run(w2v()
+        .arg("export")
+        .arg(&model)
+        .args(["--format", "text", "-o"])
+        .arg(&model));
+    assert_one_line_error(&o, 2, "refusing to overwrite");
+    assert_eq!(std::fs::read(&model).unwrap(), bytes);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = run(w2v().args(["train"]));
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(w2v().args(["frobnicate"]));
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(w2v().args(["--help"]));
+    assert_eq!(o.status.code(), Some(0));
+}
