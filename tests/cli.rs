@@ -82,8 +82,6 @@ fn train_args(input: &Path, output: &Path) -> Vec<String> {
         "1",
         "--epochs",
         "3",
-        "--threads",
-        "1",
         "--quiet",
     ]
     .iter()
@@ -183,6 +181,8 @@ fn one_thread_with_a_seed_is_bit_for_bit_repeatable() {
         args.extend([
             "--seed".into(),
             seed.to_string(),
+            "--threads".into(),
+            "1".into(),
             "--sample".into(),
             "1e-2".into(),
         ]);
@@ -489,4 +489,111 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(w2v().args(["--help"]));
     assert_eq!(o.status.code(), Some(0));
+}
+
+/// Mean same-topic minus cross-topic cosine of a trained model's vectors.
+fn topic_separation(model: &Path, dir: &TempDir) -> f32 {
+    let vecs = dir.path("sep.txt");
+    let o = run(w2v()
+        .arg("export")
+        .arg(model)
+        .args(["--format", "text", "-o"])
+        .arg(&vecs));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = read_text_vectors(&vecs);
+    let get = |w: String| rows.iter().find(|(x, _)| *x == w).unwrap().1.clone();
+    let (mut same, mut cross) = (0.0, 0.0);
+    for i in 0..6 {
+        for j in 0..6 {
+            if i != j {
+                same += cosine(&get(format!("a{i}")), &get(format!("a{j}"))) / 30.0;
+            }
+            cross += cosine(&get(format!("a{i}")), &get(format!("b{j}"))) / 36.0;
+        }
+    }
+    same - cross
+}
+
+#[test]
+fn every_output_layer_and_architecture_trains() {
+    let dir = TempDir::new("combos");
+    let corpus = dir.write("c.txt", topic_corpus(600));
+    for arch in [&[][..], &["--cbow"][..]] {
+        for layer in [
+            &[][..],
+            &["--no-hs", "--negative", "5"][..],
+            &["--negative", "3"][..],
+        ] {
+            let model = dir.path("m.w2v");
+            let log = dir.path("loss.csv");
+            let o = run(w2v()
+                .args(train_args(&corpus, &model))
+                .args(["--sample", "0", "--loss-log"])
+                .arg(&log)
+                .args(arch)
+                .args(layer));
+            assert!(o.status.success(), "{arch:?} {layer:?}: {}", stderr(&o));
+            let losses: Vec<f64> = std::fs::read_to_string(&log)
+                .unwrap()
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+                .collect();
+            assert!(
+                losses.iter().all(|l| l.is_finite() && *l > 0.0),
+                "{losses:?}"
+            );
+            assert!(
+                losses[2] < losses[0],
+                "{arch:?} {layer:?}: loss falls {losses:?}"
+            );
+            let sep = topic_separation(&model, &dir);
+            assert!(sep > 0.3, "{arch:?} {layer:?}: topic separation {sep}");
+        }
+    }
+}
+
+#[test]
+fn loss_does_not_depend_on_the_thread_count() {
+    let dir = TempDir::new("threads");
+    let corpus = dir.write("c.txt", topic_corpus(3000));
+    let mut finals = Vec::new();
+    for threads in ["1", "2"] {
+        let model = dir.path("m.w2v");
+        let log = dir.path("loss.csv");
+        let o = run(w2v()
+            .args(train_args(&corpus, &model))
+            .args(["--threads", threads, "--negative", "2", "--loss-log"])
+            .arg(&log));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let csv = std::fs::read_to_string(&log).unwrap();
+        let last: f64 = csv
+            .lines()
+            .last()
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap();
+        finals.push(last);
+    }
+    let diff = (finals[0] - finals[1]).abs() / finals[0];
+    assert!(diff < 0.02, "final loss with 1 vs 2 threads: {finals:?}");
+}
+
+#[test]
+fn a_huge_learning_rate_is_reported_not_saved() {
+    let dir = TempDir::new("nan");
+    let corpus = dir.write("c.txt", topic_corpus(200));
+    let model = dir.path("m.w2v");
+    let o = run(w2v().args(train_args(&corpus, &model)).args([
+        "--alpha",
+        "1e30",
+        "--no-hs",
+        "--negative",
+        "3",
+    ]));
+    assert_one_line_error(&o, 1, "learning rate");
+    assert!(!model.exists());
 }
