@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+static TRAINING: AtomicBool = AtomicBool::new(false);
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -245,8 +248,17 @@ fn train(a: TrainArgs) -> Result<()> {
         loss_log: a.loss_log,
         quiet: a.quiet,
     };
-    let stop = AtomicBool::new(false);
-    let summary = w2v::pipeline::run_training(&job, &stop)?;
+    // First Ctrl-C: finish the current chunk and save what is trained (marked partial);
+    // a second one, or one before training starts, quits at once.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) || !TRAINING.load(Ordering::SeqCst) {
+            eprintln!("\nw2v: interrupted");
+            std::process::exit(130);
+        }
+        eprintln!("\nw2v: stopping: saving the model trained so far (Ctrl-C again to quit now)");
+    });
+    let summary =
+        w2v::pipeline::run_training(&job, &STOP, || TRAINING.store(true, Ordering::SeqCst))?;
     if summary.stats.invalid_utf8_bytes > 0 {
         eprintln!(
             "w2v: warning: {} bytes of invalid UTF-8 were replaced by U+FFFD",
@@ -260,8 +272,17 @@ fn train(a: TrainArgs) -> Result<()> {
             summary.prunes
         );
     }
+    let r = &summary.report;
+    if r.interrupted {
+        eprintln!(
+            "w2v: interrupted after {} of {} epochs; saved a partial model to {}",
+            r.epochs.len(),
+            job.settings.epochs,
+            job.output.display()
+        );
+        std::process::exit(130);
+    }
     if !job.quiet {
-        let r = &summary.report;
         eprintln!(
             "trained {} words in {:.1} s ({:.0}k words/s), vocabulary {} words, corpus {} \
              words, final loss {}, peak memory {} -> {}",

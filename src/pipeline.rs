@@ -96,7 +96,13 @@ pub struct TrainSummary {
 }
 
 /// Reads, counts, trains and saves: the whole of `w2v train`.
-pub fn run_training(job: &TrainJob, stop: &std::sync::atomic::AtomicBool) -> Result<TrainSummary> {
+/// `on_training_start` runs once the text is read and training begins, so an interrupt
+/// handler knows whether there is anything to save.
+pub fn run_training(
+    job: &TrainJob,
+    stop: &std::sync::atomic::AtomicBool,
+    on_training_start: impl FnOnce(),
+) -> Result<TrainSummary> {
     use crate::model::Model;
     use crate::progress;
 
@@ -147,6 +153,7 @@ pub fn run_training(job: &TrainJob, stop: &std::sync::atomic::AtomicBool) -> Res
     let corpus_words = scanned.corpus.ids.len() as u64;
     let mut model = Model::new(job.settings.clone(), scanned.vocab);
     let bar = progress::TrainingBar::new(corpus_words * s.epochs as u64, visible, !job.quiet);
+    on_training_start();
     let report = crate::train::train(&mut model, &scanned.corpus, &bar, stop);
     bar.finish();
     let report = report?;

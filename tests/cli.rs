@@ -597,3 +597,117 @@ fn a_huge_learning_rate_is_reported_not_saved() {
     assert_one_line_error(&o, 1, "learning rate");
     assert!(!model.exists());
 }
+
+/// Waits for a child at most `secs` seconds; kills it and fails the test past that.
+fn wait_at_most(mut child: std::process::Child, secs: u64) -> Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() > secs {
+            let _ = child.kill();
+            panic!("w2v did not stop within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+fn interrupt(child: &std::process::Child) {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_saves_a_partial_model_and_a_second_one_quits() {
+    let dir = TempDir::new("sigint");
+    let corpus = dir.write("c.txt", topic_corpus(20_000));
+    let model = dir.path("m.w2v");
+    let spawn = || {
+        w2v()
+            .args([
+                "train",
+                "--epochs",
+                "500",
+                "--dim",
+                "50",
+                "--min-count",
+                "1",
+                "--input",
+            ])
+            .arg(&corpus)
+            .arg("--output")
+            .arg(&model)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let child = spawn();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    interrupt(&child);
+    let o = wait_at_most(child, 30);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("partial model"), "{err}");
+    let saved = w2v::formats::native::read_path(&model).expect("a loadable model");
+    assert!(saved.info.partial);
+    assert!(saved.info.words_processed > 0);
+
+    std::fs::remove_file(&model).unwrap();
+    let child = spawn();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    interrupt(&child);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    interrupt(&child);
+    let o = wait_at_most(child, 10);
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_error_and_leaves_the_old_file() {
+    let dir = TempDir::new("full");
+    let corpus = dir.write("c.txt", topic_corpus(100));
+    let model = dir.path("m.w2v");
+    let o = run(w2v()
+        .args([
+            "train",
+            "--dim",
+            "300",
+            "--min-count",
+            "1",
+            "--epochs",
+            "1",
+            "-q",
+            "--input",
+        ])
+        .arg(&corpus)
+        .arg("--output")
+        .arg(&model));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.write("out.txt", "previous contents");
+    // Writes beyond 8 KiB fail with EFBIG (SIGXFSZ ignored), as on a full disk.
+    let o = run(Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 8; exec \"$0\" export \"$1\" --format text -o \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_w2v"))
+        .arg(&model)
+        .arg(&out));
+    assert_one_line_error(&o, 1, "too large");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous contents");
+    let mut names: Vec<String> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["c.txt", "m.w2v", "out.txt"],
+        "no temporary file left"
+    );
+}
