@@ -22,7 +22,7 @@ use crate::kernels::{Kernel, Portable, SigmoidTable};
 use crate::model::{Architecture, Model};
 use crate::sampler::AliasSampler;
 use crate::shared::SharedMatrix;
-use output::{Both, HierarchicalSoftmax, NegativeSampling, OutputLayer};
+use output::{Both, HierarchicalSoftmax, NegativeSampling, OutputLayer, GROUP};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
 pub const CHUNK_WORDS: usize = 10_000;
@@ -280,6 +280,8 @@ impl Run<'_> {
         let mut buffers = Buffers {
             hidden: vec![0.0; self.dim],
             grad: vec![0.0; self.dim],
+            grads: vec![0.0; self.dim * GROUP],
+            contexts: Vec::with_capacity(2 * self.window),
             sentence: Vec::with_capacity(MAX_SENTENCE_WORDS),
         };
         let mut tally = Tally::default();
@@ -351,6 +353,7 @@ impl Run<'_> {
     }
 
     /// Skip-gram: each context word's vector predicts the centre word through the output layer.
+    /// A centre word's contexts go to the output layer together (see `step_many`).
     #[inline(always)]
     fn skipgram_sentence<K: Kernel, O: OutputLayer>(
         &self,
@@ -362,31 +365,31 @@ impl Run<'_> {
     ) {
         let sentence = &buffers.sentence;
         let n = sentence.len();
+        let dim = self.dim;
         for pos in 0..n {
             let reach = self.draw_window(rng);
             let target = sentence[pos];
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
+            buffers.contexts.clear();
+            buffers
+                .contexts
+                .extend((lo..=hi).filter(|&c| c != pos).map(|c| sentence[c]));
             let mut loss = 0.0f32;
-            for c in lo..=hi {
-                if c == pos {
-                    continue;
+            for group in buffers.contexts.chunks(GROUP) {
+                let mut hiddens: [&[f32]; GROUP] = [&[]; GROUP];
+                for (h, &c) in hiddens.iter_mut().zip(group) {
+                    self.input.prefetch(c as usize);
+                    *h = self.input.row(c as usize);
                 }
-                let context = sentence[c] as usize;
-                if let Some(&next) = sentence.get(if c + 1 == pos { c + 2 } else { c + 1 }) {
-                    self.input.prefetch(next as usize);
+                let grads = &mut buffers.grads[..group.len() * dim];
+                grads.fill(0.0);
+                loss += out.step_many::<K>(rng, target, &hiddens[..group.len()], grads, alpha);
+                for (grad, &c) in grads.chunks_exact(dim).zip(group) {
+                    K::axpy(1.0, grad, self.input.row_mut(c as usize));
                 }
-                buffers.grad.fill(0.0);
-                loss += out.step::<K>(
-                    rng,
-                    target,
-                    self.input.row(context),
-                    &mut buffers.grad,
-                    alpha,
-                );
-                K::axpy(1.0, &buffers.grad, self.input.row_mut(context));
             }
             tally.loss += loss as f64;
-            tally.predictions += (hi - lo) as u64;
+            tally.predictions += buffers.contexts.len() as u64;
         }
     }
 
@@ -446,6 +449,9 @@ impl Run<'_> {
 struct Buffers {
     hidden: Vec<f32>,
     grad: Vec<f32>,
+    /// One gradient row per context word of a skip-gram group.
+    grads: Vec<f32>,
+    contexts: Vec<u32>,
     sentence: Vec<u32>,
 }
 

@@ -27,7 +27,30 @@ pub trait OutputLayer: Sync {
         grad: &mut [f32],
         alpha: f32,
     ) -> f32;
+
+    /// Several predictions of the same target from different hidden vectors (skip-gram: the
+    /// context words of one centre word), at most [`GROUP`] at a time; `grads` holds one
+    /// gradient row per hidden vector. By default they run one after another.
+    #[inline(always)]
+    fn step_many<K: Kernel>(
+        &self,
+        rng: &mut SmallRng,
+        target: u32,
+        hiddens: &[&[f32]],
+        grads: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let dim = grads.len() / hiddens.len().max(1);
+        let mut loss = 0.0;
+        for (h, grad) in hiddens.iter().zip(grads.chunks_exact_mut(dim.max(1))) {
+            loss += self.step::<K>(rng, target, h, grad, alpha);
+        }
+        loss
+    }
 }
+
+/// The most predictions [`OutputLayer::step_many`] takes at once.
+pub const GROUP: usize = 16;
 
 pub struct HierarchicalSoftmax<'a> {
     pub tree: &'a Tree,
@@ -67,6 +90,71 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
         }
         loss
     }
+
+    #[inline(always)]
+    fn step_many<K: Kernel>(
+        &self,
+        _rng: &mut SmallRng,
+        target: u32,
+        hiddens: &[&[f32]],
+        grads: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        self.step_group::<K>(target, hiddens, grads, alpha)
+    }
+}
+
+
+impl HierarchicalSoftmax<'_> {
+    /// Walks the target's path once for a group of hidden vectors. At each node all of them
+    /// are scored against the same node vector before it is updated (a mini-batch over one
+    /// centre word's contexts): the dot products are independent, so the CPU overlaps them
+    /// instead of waiting on one dot → sigmoid → update chain at a time.
+    #[inline(always)]
+    fn step_group<K: Kernel>(
+        &self,
+        target: u32,
+        hiddens: &[&[f32]],
+        grads: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let Some(dim) = hiddens.first().map(|h| h.len()) else {
+            return 0.0;
+        };
+        debug_assert!(hiddens.len() <= GROUP && grads.len() == hiddens.len() * dim);
+        let path = self.tree.path(target);
+        let mut loss = 0.0;
+        if let Some(&first) = path.points.first() {
+            self.nodes.prefetch(first as usize);
+        }
+        let mut g = [0f32; GROUP];
+        for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
+            if let Some(&next) = path.points.get(i + 1) {
+                self.nodes.prefetch(next as usize);
+            }
+            let row = self.nodes.row_mut(node as usize);
+            for (j, h) in hiddens.iter().enumerate() {
+                let f = K::dot(h, row);
+                loss -= self.table.log_sigmoid(if code == 0 { f } else { -f });
+                g[j] = if f <= -MAX_EXP || f >= MAX_EXP {
+                    0.0
+                } else {
+                    (1.0 - code as f32 - self.table.sigmoid(f)) * alpha
+                };
+            }
+            for (j, grad) in grads.chunks_exact_mut(dim).enumerate() {
+                if g[j] != 0.0 {
+                    K::axpy(g[j], row, grad);
+                }
+            }
+            for (j, h) in hiddens.iter().enumerate() {
+                if g[j] != 0.0 {
+                    K::axpy(g[j], h, row);
+                }
+            }
+        }
+        loss
+    }
 }
 
 pub struct NegativeSampling<'a> {
@@ -90,35 +178,51 @@ impl OutputLayer for NegativeSampling<'_> {
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
+        // Words are drawn a batch ahead so their rows can be fetched while earlier ones are
+        // being scored: random rows are cache misses, and waiting on them dominates.
+        const BATCH: usize = 16;
         let mut loss = 0.0;
-        for d in 0..=self.k {
-            let (word, label) = if d == 0 {
-                (target, 1.0)
-            } else {
+        let mut left = self.k;
+        let mut first = true;
+        while first || left > 0 {
+            let mut batch = [(0u32, 0f32); BATCH];
+            let mut n = 0;
+            if first {
+                batch[0] = (target, 1.0);
+                n = 1;
+                first = false;
+            }
+            while n < BATCH && left > 0 {
+                left -= 1;
                 let mut w = self.sampler.sample(rng);
                 let mut tries = 0;
                 while w == target && tries < MAX_REDRAWS {
                     w = self.sampler.sample(rng);
                     tries += 1;
                 }
-                if w == target {
-                    continue;
+                if w != target {
+                    batch[n] = (w, 0.0);
+                    n += 1;
                 }
-                (w, 0.0)
-            };
-            let row = self.negatives.row_mut(word as usize);
-            let f = K::dot(hidden, row);
-            loss -= self.table.log_sigmoid(if label == 1.0 { f } else { -f });
-            let s = if f >= MAX_EXP {
-                1.0
-            } else if f <= -MAX_EXP {
-                0.0
-            } else {
-                self.table.sigmoid(f)
-            };
-            let g = (label - s) * alpha;
-            K::axpy(g, row, grad);
-            K::axpy(g, hidden, row);
+            }
+            for &(w, _) in &batch[..n] {
+                self.negatives.prefetch(w as usize);
+            }
+            for &(word, label) in &batch[..n] {
+                let row = self.negatives.row_mut(word as usize);
+                let f = K::dot(hidden, row);
+                loss -= self.table.log_sigmoid(if label == 1.0 { f } else { -f });
+                let s = if f >= MAX_EXP {
+                    1.0
+                } else if f <= -MAX_EXP {
+                    0.0
+                } else {
+                    self.table.sigmoid(f)
+                };
+                let g = (label - s) * alpha;
+                K::axpy(g, row, grad);
+                K::axpy(g, hidden, row);
+            }
         }
         loss
     }
@@ -142,6 +246,19 @@ impl OutputLayer for Both<'_> {
     ) -> f32 {
         self.hs.step::<K>(rng, target, hidden, grad, alpha)
             + self.ns.step::<K>(rng, target, hidden, grad, alpha)
+    }
+
+    #[inline(always)]
+    fn step_many<K: Kernel>(
+        &self,
+        rng: &mut SmallRng,
+        target: u32,
+        hiddens: &[&[f32]],
+        grads: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        self.hs.step_many::<K>(rng, target, hiddens, grads, alpha)
+            + self.ns.step_many::<K>(rng, target, hiddens, grads, alpha)
     }
 }
 
@@ -292,6 +409,45 @@ mod tests {
             // d lnP / d context = (1 / contexts) · d lnP / d mean.
             let analytic = grad[i] as f64 / alpha as f64 / contexts.len() as f64;
             assert!((numeric - analytic).abs() < 5e-3, "{numeric} vs {analytic}");
+        }
+    }
+
+    #[test]
+    fn grouped_hierarchical_softmax_matches_single_steps() {
+        let mut rng = SmallRng::seed_from_u64(4);
+        let counts = [40u64, 20, 10, 9, 7, 5, 3, 2, 1];
+        let tree = Tree::huffman(&counts);
+        let table = SigmoidTable::default();
+        let dim = 7;
+        for group in [1usize, 3, GROUP] {
+            let hs: Vec<Vec<f32>> = (0..group).map(|_| random_vec(&mut rng, dim, 0.8)).collect();
+            let start = random_vec(&mut rng, (counts.len() - 1) * dim, 0.8);
+            let alpha = 1e-3;
+            let (mut one, mut many) = (start.clone(), start.clone());
+            let mut grads_one = vec![0f32; group * dim];
+            let mut grads_many = vec![0f32; group * dim];
+            let single = HierarchicalSoftmax {
+                tree: &tree,
+                nodes: SharedMatrix::new(&mut one, dim),
+                table: &table,
+            };
+            let mut loss_one = 0.0;
+            for (h, g) in hs.iter().zip(grads_one.chunks_exact_mut(dim)) {
+                loss_one += single.step::<Portable>(&mut rng, 5, h, g, alpha);
+            }
+            let grouped = HierarchicalSoftmax {
+                tree: &tree,
+                nodes: SharedMatrix::new(&mut many, dim),
+                table: &table,
+            };
+            let refs: Vec<&[f32]> = hs.iter().map(|h| h.as_slice()).collect();
+            let loss_many = grouped.step_many::<Portable>(&mut rng, 5, &refs, &mut grads_many, alpha);
+            let tolerance = if group == 1 { 0.0 } else { 1e-5 };
+            // Later contexts see updated nodes one at a time, not in a group: O(alpha) apart.
+            assert!((loss_one - loss_many).abs() <= tolerance * 100.0 * loss_one, "{loss_one} vs {loss_many}");
+            for (a, b) in grads_one.iter().zip(&grads_many).chain(one.iter().zip(&many)) {
+                assert!((a - b).abs() <= tolerance, "group {group}: {a} vs {b}");
+            }
         }
     }
 
