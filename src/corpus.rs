@@ -146,13 +146,14 @@ impl Tokenizing<'_> {
             filled += n;
             self.stats.bytes += n as u64;
             on_bytes(n as u64);
-            if first && (filled >= 6 || n == 0) {
+            if first {
+                // Judge the input on a sample before tokenizing any of it.
+                if filled < SNIFF_BYTES && n != 0 {
+                    continue;
+                }
                 first = false;
-                if let Some(kind) = compressed_kind(&buf[..filled]) {
-                    return Ok(Err(Error::Corpus(format!(
-                        "{name}: looks {kind}-compressed, not text; decompress it first \
-                         (e.g. `zcat FILE | w2v train --input - ...`)"
-                    ))));
+                if let Some(problem) = not_text(&buf[..filled]) {
+                    return Ok(Err(Error::Corpus(format!("{name}: {problem}"))));
                 }
             }
             let eof = n == 0;
@@ -220,7 +221,9 @@ impl Tokenizing<'_> {
         while let Some(line) = lines.next() {
             match self.options.tokenizer {
                 Tokenizer::Whitespace => {
-                    for w in line.split_ascii_whitespace() {
+                    // A stray NUL separates words rather than hiding inside one.
+                    let separators = |c: char| c.is_ascii_whitespace() || c == '\0';
+                    for w in line.split(separators).filter(|w| !w.is_empty()) {
                         self.word(w, sink);
                     }
                 }
@@ -267,6 +270,35 @@ impl Tokenizing<'_> {
             self.sentence_words = 0;
         }
     }
+}
+
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Why the start of an input is not plain text, if it is not: compressed, or binary (many NUL
+/// bytes, or mostly invalid UTF-8). Occasional NULs and bad bytes are tolerated.
+fn not_text(sample: &[u8]) -> Option<String> {
+    if let Some(kind) = compressed_kind(sample) {
+        return Some(format!(
+            "looks {kind}-compressed, not text; decompress it first \
+             (e.g. `zcat FILE | w2v train --input - ...`)"
+        ));
+    }
+    let nuls = sample.iter().filter(|&&b| b == 0).count();
+    if nuls > 16 && nuls * 100 > sample.len() {
+        return Some(format!(
+            "looks like a binary file, not text ({nuls} NUL bytes in the first {} bytes)",
+            sample.len()
+        ));
+    }
+    let invalid: usize = sample.utf8_chunks().map(|c| c.invalid().len()).sum();
+    // A sample may end inside a character: allow for the last few bytes.
+    if invalid > 3 && invalid * 10 > sample.len() * 3 {
+        return Some(format!(
+            "looks like a binary file, not text ({invalid} of the first {} bytes are not UTF-8)",
+            sample.len()
+        ));
+    }
+    None
 }
 
 /// Names the compression format when the first bytes carry its magic number.

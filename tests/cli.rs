@@ -711,3 +711,67 @@ fn a_full_disk_is_an_error_and_leaves_the_old_file() {
         "no temporary file left"
     );
 }
+
+#[test]
+fn awkward_text_is_read_and_binary_files_are_refused() {
+    let dir = TempDir::new("awkward");
+    let model = dir.path("m.w2v");
+    let vocab = dir.path("vocab.txt");
+    let train = |input: &Path| {
+        run(w2v()
+            .args([
+                "train",
+                "--epochs",
+                "1",
+                "--dim",
+                "4",
+                "--min-count",
+                "1",
+                "-q",
+                "--input",
+            ])
+            .arg(input)
+            .arg("--output")
+            .arg(&model)
+            .arg("--save-vocab")
+            .arg(&vocab))
+    };
+    let words = |o: &Output| -> Vec<String> {
+        assert!(o.status.success(), "{}", stderr(o));
+        let mut w: Vec<String> = std::fs::read_to_string(&vocab)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect();
+        w.sort();
+        w
+    };
+    // CRLF, tabs and a stray NUL separate words.
+    let o = train(&dir.write("crlf.txt", "alpha\tbeta\r\ngamma\0alpha beta\r\n"));
+    assert_eq!(words(&o), ["alpha", "beta", "gamma"]);
+    // A 10 kB "word" is cut to 100 bytes.
+    let o = train(&dir.write("long.txt", format!("x{} short short\n", "y".repeat(10_000))));
+    let w = words(&o);
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[1].len(), 100);
+    // 50 MB on one line, no newline at all.
+    let mut big = String::with_capacity(50_000_100);
+    let mut i = 0u32;
+    while big.len() < 50_000_000 {
+        big.push_str(["one ", "two ", "three ", "four "][(i % 4) as usize]);
+        i += 1;
+    }
+    let o = train(&dir.write("big.txt", big));
+    assert_eq!(words(&o), ["four", "one", "three", "two"]);
+    // Binary garbage is refused with a reason.
+    let mut garbage = Vec::new();
+    let mut rng = Lcg(9);
+    for _ in 0..100_000 {
+        garbage.push(rng.next(256) as u8);
+    }
+    assert_one_line_error(
+        &train(&dir.write("garbage.bin", &garbage)),
+        1,
+        "binary file",
+    );
+}

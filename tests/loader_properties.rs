@@ -54,7 +54,9 @@ fn word() -> impl Strategy<Value = String> {
 fn embeddings(any_bits: bool) -> impl Strategy<Value = Embeddings> {
     let value = any::<u32>()
         .prop_map(f32::from_bits)
-        .prop_filter("text cannot keep NaN bits", move |v| any_bits || !v.is_nan());
+        .prop_filter("text cannot keep NaN bits", move |v| {
+            any_bits || !v.is_nan()
+        });
     (1usize..8, 1usize..6).prop_flat_map(move |(rows, dim)| {
         (
             prop::collection::vec(word(), rows),
@@ -117,7 +119,9 @@ enum Edit {
 /// Bytes that matter to the parsers, mixed with arbitrary ones.
 fn edit_byte() -> impl Strategy<Value = u8> {
     prop_oneof![
-        prop::sample::select(vec![0u8, 1, 0x7f, 0x80, 0xff, b' ', b'\n', b'\r', b'0', b'9', b'-', b':']),
+        prop::sample::select(vec![
+            0u8, 1, 0x7f, 0x80, 0xff, b' ', b'\n', b'\r', b'0', b'9', b'-', b':'
+        ]),
         any::<u8>(),
     ]
 }
@@ -154,8 +158,25 @@ fn apply(mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
 fn token_soup() -> impl Strategy<Value = Vec<u8>> {
     let token = prop_oneof![
         prop::sample::select(vec![
-            "1", "2", "3", "0", "-1", "1e9", "2.5", "-0", "inf", "NaN", "1e-45", ":", ": s",
-            "the", "é", "\u{a0}", "\t", "\r", "99999999999999999999",
+            "1",
+            "2",
+            "3",
+            "0",
+            "-1",
+            "1e9",
+            "2.5",
+            "-0",
+            "inf",
+            "NaN",
+            "1e-45",
+            ":",
+            ": s",
+            "the",
+            "é",
+            "\u{a0}",
+            "\t",
+            "\r",
+            "99999999999999999999",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         prop::collection::vec(any::<u8>(), 1..4),
@@ -179,7 +200,7 @@ fn assert_same(a: &Embeddings, b: &Embeddings) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {

@@ -104,7 +104,6 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
     }
 }
 
-
 impl HierarchicalSoftmax<'_> {
     /// Walks the target's path once for a group of hidden vectors. At each node all of them
     /// are scored against the same node vector before it is updated (a mini-batch over one
@@ -441,11 +440,19 @@ mod tests {
                 table: &table,
             };
             let refs: Vec<&[f32]> = hs.iter().map(|h| h.as_slice()).collect();
-            let loss_many = grouped.step_many::<Portable>(&mut rng, 5, &refs, &mut grads_many, alpha);
+            let loss_many =
+                grouped.step_many::<Portable>(&mut rng, 5, &refs, &mut grads_many, alpha);
             let tolerance = if group == 1 { 0.0 } else { 1e-5 };
             // Later contexts see updated nodes one at a time, not in a group: O(alpha) apart.
-            assert!((loss_one - loss_many).abs() <= tolerance * 100.0 * loss_one, "{loss_one} vs {loss_many}");
-            for (a, b) in grads_one.iter().zip(&grads_many).chain(one.iter().zip(&many)) {
+            assert!(
+                (loss_one - loss_many).abs() <= tolerance * 100.0 * loss_one,
+                "{loss_one} vs {loss_many}"
+            );
+            for (a, b) in grads_one
+                .iter()
+                .zip(&grads_many)
+                .chain(one.iter().zip(&many))
+            {
                 assert!((a - b).abs() <= tolerance, "group {group}: {a} vs {b}");
             }
         }
