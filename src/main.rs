@@ -10,7 +10,7 @@ static TRAINING: AtomicBool = AtomicBool::new(false);
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use w2v::corpus::{Input, Tokenizer};
-use w2v::model::{Architecture, Settings};
+use w2v::model::{Architecture, Settings, TreeKind};
 use w2v::{Error, Result};
 
 #[derive(Parser)]
@@ -87,6 +87,9 @@ struct TrainArgs {
     /// Turn hierarchical softmax off (needs --negative).
     #[arg(long)]
     no_hs: bool,
+    /// The tree hierarchical softmax walks.
+    #[arg(long, value_enum, default_value_t = TreeArg::Huffman)]
+    tree: TreeArg,
     /// Negative samples per prediction (0 = off).
     #[arg(long, default_value_t = 0)]
     negative: u32,
@@ -105,6 +108,12 @@ struct TrainArgs {
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TreeArg {
+    Huffman,
+    Balanced,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -231,6 +240,10 @@ fn train(a: TrainArgs) -> Result<()> {
         threads,
         seed: a.seed,
         hs: !a.no_hs,
+        tree: match a.tree {
+            TreeArg::Huffman => TreeKind::Huffman,
+            TreeArg::Balanced => TreeKind::Balanced,
+        },
         negative: a.negative,
         ns_exponent: a.ns_exponent,
         tokenizer: match a.tokenizer {

@@ -9,6 +9,15 @@ use crate::embeddings::Embeddings;
 use crate::tree::Tree;
 use crate::vocab::Vocab;
 
+/// The tree hierarchical softmax walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TreeKind {
+    /// Frequent words get short codes (word2vec's choice): fewest steps per word.
+    Huffman,
+    /// Every code has length about log2 V.
+    Balanced,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Architecture {
     /// Predict each context word's neighbours from it (word2vec's default).
@@ -48,6 +57,7 @@ pub struct Settings {
     pub threads: usize,
     pub seed: u64,
     pub hs: bool,
+    pub tree: TreeKind,
     pub negative: u32,
     pub ns_exponent: f64,
     pub tokenizer: Tokenizer,
@@ -68,6 +78,7 @@ impl Default for Settings {
             threads: 1,
             seed: 1,
             hs: true,
+            tree: TreeKind::Huffman,
             negative: 0,
             ns_exponent: 0.75,
             tokenizer: Tokenizer::Unicode,
@@ -110,7 +121,10 @@ impl Model {
         let input = (0..v * dim)
             .map(|_| rng.random_range(-half..half))
             .collect();
-        let tree = settings.hs.then(|| Tree::huffman(vocab.counts()));
+        let tree = settings.hs.then(|| match settings.tree {
+            TreeKind::Huffman => Tree::huffman(vocab.counts()),
+            TreeKind::Balanced => Tree::balanced(vocab.len()),
+        });
         let nodes = if settings.hs {
             vec![0.0; (v - 1) * dim]
         } else {

@@ -70,6 +70,35 @@ impl Tree {
         Tree::from_links(TreeLinks { parent, bit })
     }
 
+    /// A balanced tree of height ceil(log2 V) over words in rank order: each range of ranks
+    /// is split in halves, so code lengths differ by at most one, whatever the frequencies.
+    pub fn balanced(words: usize) -> Tree {
+        assert!(words >= 2, "a tree needs at least two words");
+        let nodes = 2 * words - 1;
+        let mut links = TreeLinks {
+            parent: vec![0u32; nodes],
+            bit: vec![0u8; nodes],
+        };
+        // Children are numbered before their parent, as in the Huffman tree.
+        fn split(range: std::ops::Range<usize>, links: &mut TreeLinks, next: &mut usize) -> usize {
+            if range.len() == 1 {
+                return range.start;
+            }
+            let mid = range.start + range.len().div_ceil(2);
+            let left = split(range.start..mid, links, next);
+            let right = split(mid..range.end, links, next);
+            let id = *next;
+            *next += 1;
+            links.parent[left] = id as u32;
+            links.parent[right] = id as u32;
+            links.bit[right] = 1;
+            id
+        }
+        let mut next = words;
+        split(0..words, &mut links, &mut next);
+        Tree::from_links(links)
+    }
+
     fn from_links(links: TreeLinks) -> Tree {
         let nodes = links.parent.len();
         let v = nodes.div_ceil(2);
@@ -254,6 +283,20 @@ mod tests {
         check(&fib);
         let t = Tree::huffman(&fib);
         assert_eq!(t.max_code_len(), 59);
+    }
+
+    #[test]
+    fn balanced_tree_has_height_ceil_log2_v() {
+        for v in [2usize, 3, 5, 8, 9, 1000, 1025] {
+            let t = Tree::balanced(v);
+            let height = (v as f64).log2().ceil() as usize;
+            assert_eq!(t.max_code_len(), height, "v={v}");
+            assert!((0..v as u32).all(|w| t.code_len(w) + 1 >= height), "v={v}");
+            let mut codes: Vec<Vec<u8>> = (0..v as u32).map(|w| code_string(&t, w)).collect();
+            codes.sort();
+            assert!(codes.windows(2).all(|p| !p[1].starts_with(&p[0])));
+            assert!(tree_from_checked_links(t.links().clone(), v).is_ok());
+        }
     }
 
     #[test]
