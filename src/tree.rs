@@ -181,6 +181,9 @@ impl Tree {
     }
 }
 
+/// Deeper stored trees are rejected as damaged.
+pub const MAX_DEPTH: u32 = 128;
+
 /// Builds a tree from untrusted links, checking them first.
 pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, String> {
     let nodes = links.parent.len();
@@ -197,6 +200,15 @@ pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, S
     }
     if children[words..].iter().any(|&c| c != 2) {
         return Err("tree has an internal node without exactly two children".into());
+    }
+    // Counts fit in u64, so a Huffman tree is at most ~93 levels deep (Fibonacci weights);
+    // a deeper tree is damage, and its paths could need memory quadratic in V.
+    let mut depth = vec![0u32; nodes];
+    for n in (0..nodes - 1).rev() {
+        depth[n] = depth[links.parent[n] as usize] + 1;
+        if depth[n] > MAX_DEPTH {
+            return Err(format!("tree is deeper than {MAX_DEPTH} levels"));
+        }
     }
     Ok(Tree::from_links(links))
 }
@@ -308,5 +320,21 @@ mod tests {
         let mut bad = links;
         bad.parent[0] = 0;
         assert!(tree_from_checked_links(bad, 5).is_err());
+        // A chain 200 levels deep is refused before its paths are built.
+        let v = 200;
+        let mut chain = TreeLinks {
+            parent: vec![0; 2 * v - 1],
+            bit: vec![0; 2 * v - 1],
+        };
+        chain.parent[0] = v as u32;
+        for leaf in 1..v {
+            chain.parent[leaf] = (v + leaf - 1) as u32;
+            chain.bit[leaf] = 1;
+        }
+        for inner in v..2 * v - 2 {
+            chain.parent[inner] = (inner + 1) as u32;
+        }
+        let err = tree_from_checked_links(chain, v).unwrap_err();
+        assert!(err.contains("deeper"), "{err}");
     }
 }

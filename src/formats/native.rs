@@ -19,7 +19,8 @@ use crate::tree::{tree_from_checked_links, TreeLinks};
 use crate::vocab::Vocab;
 
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: settings gained the tree kind.
+pub const FORMAT_VERSION: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
 #[derive(Serialize, Deserialize)]
@@ -120,7 +121,10 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
                  ({FORMAT_VERSION}); use a newer w2v"
             )
         } else {
-            format!("unknown model format version {version}")
+            format!(
+                "model format version {version} is from an older w2v; retrain or export it \
+                 with that version"
+            )
         }));
     }
     let header_len = u64::from_le_bytes(prefix[12..20].try_into().unwrap());
