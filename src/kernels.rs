@@ -10,6 +10,27 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     fn dot(a: &[f32], b: &[f32]) -> f32;
     /// `y += alpha * x`
     fn axpy(alpha: f32, x: &[f32], y: &mut [f32]);
+
+    /// `out[j] = row · vectors[j]`, reading `row` once for several vectors.
+    #[inline(always)]
+    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
+        for (v, o) in vectors.iter().zip(out) {
+            *o = Self::dot(row, v);
+        }
+    }
+
+    /// In one pass: `grads[j] += g[j] * row` with the row as it was, then
+    /// `row += Σ g[j] * vectors[j]`. `grads` holds one row per vector.
+    #[inline(always)]
+    fn update_many(row: &mut [f32], vectors: &[&[f32]], g: &[f32], grads: &mut [f32]) {
+        let dim = row.len();
+        for (grad, &gj) in grads.chunks_exact_mut(dim).zip(g) {
+            Self::axpy(gj, row, grad);
+        }
+        for (v, &gj) in vectors.iter().zip(g) {
+            Self::axpy(gj, v, row);
+        }
+    }
 }
 
 /// Plain Rust, for any CPU.
@@ -72,6 +93,31 @@ impl Kernel for Avx2Fma {
         // SAFETY: as above.
         unsafe { avx2::axpy(alpha, x, y) }
     }
+
+    #[inline(always)]
+    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
+        assert!(out.len() >= vectors.len() && vectors.iter().all(|v| v.len() == row.len()));
+        let mut j = 0;
+        while j + 4 <= vectors.len() {
+            let quad = [vectors[j], vectors[j + 1], vectors[j + 2], vectors[j + 3]];
+            // SAFETY: AVX2+FMA detected; lengths checked above.
+            let d = unsafe { avx2::dot4(row, quad) };
+            out[j..j + 4].copy_from_slice(&d);
+            j += 4;
+        }
+        for k in j..vectors.len() {
+            out[k] = Self::dot(row, vectors[k]);
+        }
+    }
+
+    #[inline(always)]
+    fn update_many(row: &mut [f32], vectors: &[&[f32]], g: &[f32], grads: &mut [f32]) {
+        let dim = row.len();
+        assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
+        assert!(vectors.iter().all(|v| v.len() == dim));
+        // SAFETY: AVX2+FMA detected; lengths checked above.
+        unsafe { avx2::update_many(row, vectors, g, grads) }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -109,6 +155,73 @@ mod avx2 {
             i += 1;
         }
         sum
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn hsum(v: __m256) -> f32 {
+        let quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
+        _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)))
+    }
+
+    /// Four dot products against one row; the caller checked all lengths are equal.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot4(row: &[f32], v: [&[f32]; 4]) -> [f32; 4] {
+        let n = row.len();
+        let pr = row.as_ptr();
+        let p = [v[0].as_ptr(), v[1].as_ptr(), v[2].as_ptr(), v[3].as_ptr()];
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 8 <= n {
+            let r = _mm256_loadu_ps(pr.add(i));
+            for k in 0..4 {
+                acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(p[k].add(i)), r, acc[k]);
+            }
+            i += 8;
+        }
+        let mut out = [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])];
+        while i < n {
+            for k in 0..4 {
+                out[k] += *pr.add(i) * *p[k].add(i);
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// See `Kernel::update_many`; the caller checked all lengths.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn update_many(row: &mut [f32], vectors: &[&[f32]], g: &[f32], grads: &mut [f32]) {
+        let n = row.len();
+        let pr = row.as_mut_ptr();
+        let pg = grads.as_mut_ptr();
+        let mut i = 0;
+        while i + 8 <= n {
+            let r = _mm256_loadu_ps(pr.add(i));
+            let mut delta = _mm256_setzero_ps();
+            for (j, v) in vectors.iter().enumerate() {
+                let gj = _mm256_set1_ps(*g.get_unchecked(j));
+                let pgj = pg.add(j * n + i);
+                _mm256_storeu_ps(pgj, _mm256_fmadd_ps(gj, r, _mm256_loadu_ps(pgj)));
+                delta = _mm256_fmadd_ps(gj, _mm256_loadu_ps(v.as_ptr().add(i)), delta);
+            }
+            _mm256_storeu_ps(pr.add(i), _mm256_add_ps(r, delta));
+            i += 8;
+        }
+        while i < n {
+            let r = *pr.add(i);
+            let mut delta = 0.0;
+            for (j, v) in vectors.iter().enumerate() {
+                let gj = *g.get_unchecked(j);
+                *pg.add(j * n + i) += gj * r;
+                delta += gj * *v.as_ptr().add(i);
+            }
+            *pr.add(i) = r + delta;
+            i += 1;
+        }
     }
 
     #[inline]
@@ -209,6 +322,44 @@ mod tests {
             for i in 0..n {
                 assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
             }
+        }
+    }
+
+    fn check_many<K: Kernel>() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(8);
+        for (dim, m) in [(100usize, 16usize), (7, 5), (8, 4), (33, 1), (100, 0)] {
+            let mut rand_vec =
+                |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-1.0..1.0)).collect() };
+            let row = rand_vec(dim);
+            let vs: Vec<Vec<f32>> = (0..m).map(|_| rand_vec(dim)).collect();
+            let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
+            let g = rand_vec(m);
+            let grads = rand_vec(m * dim);
+            let mut dots = vec![0f32; m];
+            K::dot_many(&row, &refs, &mut dots);
+            for j in 0..m {
+                assert!((dots[j] as f64 - naive_dot(&row, &vs[j])).abs() < 1e-4);
+            }
+            let (mut row2, mut grads2) = (row.clone(), grads.clone());
+            K::update_many(&mut row2, &refs, &g, &mut grads2);
+            for i in 0..dim {
+                let expected: f32 = row[i] + (0..m).map(|j| g[j] * vs[j][i]).sum::<f32>();
+                assert!((row2[i] - expected).abs() < 1e-5);
+                for j in 0..m {
+                    assert!(
+                        (grads2[j * dim + i] - (grads[j * dim + i] + g[j] * row[i])).abs() < 1e-5
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_kernels_match_naive() {
+        check_many::<Portable>();
+        #[cfg(target_arch = "x86_64")]
+        if Avx2Fma::detect() {
+            check_many::<Avx2Fma>();
         }
     }
 

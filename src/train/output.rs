@@ -127,30 +127,24 @@ impl HierarchicalSoftmax<'_> {
             self.nodes.prefetch(first as usize);
         }
         let mut g = [0f32; GROUP];
+        let mut f = [0f32; GROUP];
+        let m = hiddens.len();
         for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
             if let Some(&next) = path.points.get(i + 1) {
                 self.nodes.prefetch(next as usize);
             }
             let row = self.nodes.row_mut(node as usize);
-            for (j, h) in hiddens.iter().enumerate() {
-                let f = K::dot(h, row);
-                loss -= self.table.log_sigmoid(if code == 0 { f } else { -f });
-                g[j] = if f <= -MAX_EXP || f >= MAX_EXP {
+            K::dot_many(row, hiddens, &mut f[..m]);
+            for j in 0..m {
+                let fj = f[j];
+                loss -= self.table.log_sigmoid(if code == 0 { fj } else { -fj });
+                g[j] = if fj <= -MAX_EXP || fj >= MAX_EXP {
                     0.0
                 } else {
-                    (1.0 - code as f32 - self.table.sigmoid(f)) * alpha
+                    (1.0 - code as f32 - self.table.sigmoid(fj)) * alpha
                 };
             }
-            for (j, grad) in grads.chunks_exact_mut(dim).enumerate() {
-                if g[j] != 0.0 {
-                    K::axpy(g[j], row, grad);
-                }
-            }
-            for (j, h) in hiddens.iter().enumerate() {
-                if g[j] != 0.0 {
-                    K::axpy(g[j], h, row);
-                }
-            }
+            K::update_many(row, hiddens, &g[..m], grads);
         }
         loss
     }
