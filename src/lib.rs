@@ -12,6 +12,7 @@ pub mod formats;
 pub mod kernels;
 pub mod model;
 pub mod pipeline;
+pub mod predict;
 pub mod progress;
 pub mod query;
 pub mod sampler;

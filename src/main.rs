@@ -34,6 +34,8 @@ enum Command {
     Export(ExportArgs),
     /// Print the nearest neighbours of a word by cosine similarity.
     Similar(SimilarArgs),
+    /// Print the most probable centre words for a context under a hierarchical-softmax model.
+    Predict(PredictArgs),
 }
 
 #[derive(Args)]
@@ -214,6 +216,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval(args),
         Command::Export(args) => export(args),
         Command::Similar(args) => similar(args),
+        Command::Predict(args) => predict(args),
     }
 }
 
@@ -372,5 +375,59 @@ fn similar(a: SimilarArgs) -> Result<()> {
     for (word, score) in w2v::query::similar(&emb, &a.word, a.k)? {
         println!("{word}\t{score:.4}");
     }
+    Ok(())
+}
+
+#[derive(Args)]
+struct PredictArgs {
+    /// A w2v model trained with hierarchical softmax.
+    model: PathBuf,
+    /// Context words; their mean vector is scored through the tree, as in CBOW.
+    #[arg(long, required = true, num_args = 1..)]
+    context: Vec<String>,
+    /// How many words.
+    #[arg(short, default_value_t = 10)]
+    k: usize,
+    /// Print every word's probability, most probable first (overrides -k).
+    #[arg(long)]
+    all: bool,
+}
+
+fn predict(a: PredictArgs) -> Result<()> {
+    use std::io::Write;
+    let model = w2v::formats::native::read_path(&a.model)?;
+    let context = a
+        .context
+        .iter()
+        .map(|w| {
+            model
+                .vocab
+                .id(w)
+                .ok_or_else(|| Error::UnknownWord(w.clone()))
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    let predictor = w2v::predict::Predictor::new(&model)?;
+    let hidden = w2v::predict::hidden_from_context(&model, &context);
+    // k = V walks the whole tree and yields every word in order of probability.
+    let k = if a.all { model.vocab.len() } else { a.k };
+    let found = predictor.top_k(&hidden, k);
+    let words = model.vocab.words();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = found
+        .top
+        .iter()
+        .try_for_each(|p| writeln!(out, "{}\t{:.6e}", words[p.word as usize], p.probability));
+    // A closed pipe (`| head`) is a normal way to stop reading.
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Error::io("<stdout>", e))
+        }
+        _ => {}
+    }
+    eprintln!(
+        "visited {} of {} tree nodes",
+        found.nodes_visited,
+        predictor.tree_nodes()
+    );
     Ok(())
 }

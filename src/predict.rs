@@ -1,0 +1,288 @@
+//! Centre-word prediction under a trained hierarchical-softmax model: which words the tree
+//! finds most probable for a context (the mean of the context vectors, as CBOW uses).
+//!
+//! A word's probability is the product of σ(±f) over its path, every factor at most 1, so a
+//! node's path probability bounds every leaf below it. Best-first search over the tree (open
+//! nodes in a max-heap by path log-probability) therefore pops leaves in order of decreasing
+//! probability, and the first k leaves popped are exactly the top k, usually after visiting a
+//! small part of the tree instead of scoring all V-1 internal nodes.
+//!
+//! Nodes are numbered as in [`crate::tree::TreeLinks`]: leaf w is node w, internal node row i
+//! is node V + i, the root is node 2V - 2.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::model::Model;
+use crate::tree::Tree;
+use crate::{Error, Result};
+
+/// One predicted centre word.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Rank in the vocabulary.
+    pub word: u32,
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictResult {
+    /// Most probable first.
+    pub top: Vec<Prediction>,
+    /// Nodes popped from the search heap: internal nodes expanded (one dot product each) plus
+    /// leaves emitted. At most 2V - 1; the root counts as one.
+    pub nodes_visited: usize,
+}
+
+/// The mean of the context words' input vectors: CBOW's hidden vector. An empty context gives
+/// the zero vector, under which every branch is a coin flip.
+pub fn hidden_from_context(model: &Model, context: &[u32]) -> Vec<f32> {
+    let dim = model.dim();
+    let mut sum = vec![0f64; dim];
+    for &w in context {
+        let row = &model.input[w as usize * dim..(w as usize + 1) * dim];
+        for (s, x) in sum.iter_mut().zip(row) {
+            *s += *x as f64;
+        }
+    }
+    let n = context.len().max(1) as f64;
+    sum.into_iter().map(|s| (s / n) as f32).collect()
+}
+
+/// Exact top k by best-first search; see the module documentation.
+pub fn predict_top_k(model: &Model, hidden: &[f32], k: usize) -> Result<PredictResult> {
+    Ok(Predictor::new(model)?.top_k(hidden, k))
+}
+
+/// The top k by scoring every word along its own path: the reference for [`predict_top_k`].
+pub fn brute_force_top_k(model: &Model, hidden: &[f32], k: usize) -> Result<Vec<Prediction>> {
+    let p = Predictor::new(model)?;
+    assert_eq!(hidden.len(), model.dim(), "hidden vector length");
+    let v = p.leaves;
+    let scores: Vec<f64> = (0..v - 1).map(|row| p.score(hidden, row)).collect();
+    let mut all: Vec<Open> = (0..v as u32)
+        .map(|w| {
+            let path = p.tree.path(w);
+            // Summed root first, as the search does, so both give bit-identical values.
+            let logp = path
+                .points
+                .iter()
+                .zip(path.codes)
+                .fold(0.0, |acc, (&row, &code)| {
+                    acc + branch_log_prob(scores[row as usize], code)
+                });
+            Open { logp, node: w }
+        })
+        .collect();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(all
+        .into_iter()
+        .take(k)
+        .map(|o| Prediction {
+            word: o.node,
+            probability: o.logp.exp(),
+        })
+        .collect())
+}
+
+/// Every word's probability, indexed by rank; they sum to 1.
+pub fn full_distribution(model: &Model, hidden: &[f32]) -> Result<Vec<f64>> {
+    Ok(Predictor::new(model)?.full_distribution(hidden))
+}
+
+/// A model's tree with each internal node's children, built once so that many queries can
+/// share it (building costs O(V), more than a typical search).
+pub struct Predictor<'a> {
+    model: &'a Model,
+    tree: &'a Tree,
+    leaves: usize,
+    /// `children[row][bit]`: the node reached from internal row `row` along code bit `bit`.
+    children: Vec<[u32; 2]>,
+}
+
+impl<'a> Predictor<'a> {
+    /// Fails with a usage error when the model has no tree (trained with `--no-hs`).
+    pub fn new(model: &'a Model) -> Result<Self> {
+        let tree = model.tree.as_ref().ok_or_else(|| {
+            Error::Usage("predict needs a model trained with hierarchical softmax (--hs)".into())
+        })?;
+        let v = tree.leaves();
+        let dim = model.dim();
+        if v != model.vocab.len()
+            || model.nodes.len() != (v - 1) * dim
+            || model.input.len() != v * dim
+        {
+            return Err(Error::Usage(
+                "the model's tree, vocabulary and matrices disagree in size".into(),
+            ));
+        }
+        // Children from the public paths: walk each word's path leaf-upwards and stop at the
+        // first edge already recorded, since every edge above it was recorded with it; each
+        // edge is written once, so this is O(V) rather than O(total code length).
+        let mut children = vec![[u32::MAX; 2]; v - 1];
+        for w in 0..v as u32 {
+            let path = tree.path(w);
+            let mut child = w;
+            for (&row, &bit) in path.points.iter().zip(path.codes).rev() {
+                let slot = &mut children[row as usize][bit as usize];
+                if *slot != u32::MAX {
+                    debug_assert_eq!(*slot, child);
+                    break;
+                }
+                *slot = child;
+                child = v as u32 + row;
+            }
+        }
+        Ok(Predictor {
+            model,
+            tree,
+            leaves: v,
+            children,
+        })
+    }
+
+    /// Number of nodes in the tree (leaves and internal), the most a search can visit.
+    pub fn tree_nodes(&self) -> usize {
+        2 * self.leaves - 1
+    }
+
+    /// Exact top k (all words if k ≥ V) by best-first search. Ties go to the lower node id.
+    ///
+    /// # Panics
+    /// If `hidden` is not `dim` long.
+    pub fn top_k(&self, hidden: &[f32], k: usize) -> PredictResult {
+        assert_eq!(hidden.len(), self.model.dim(), "hidden vector length");
+        let v = self.leaves;
+        let k = k.min(v);
+        let mut top = Vec::with_capacity(k);
+        let mut nodes_visited = 0;
+        if k == 0 {
+            return PredictResult { top, nodes_visited };
+        }
+        let mut open = BinaryHeap::new();
+        open.push(Open {
+            logp: 0.0,
+            node: (2 * v - 2) as u32,
+        });
+        while let Some(Open { logp, node }) = open.pop() {
+            nodes_visited += 1;
+            if (node as usize) < v {
+                top.push(Prediction {
+                    word: node,
+                    probability: logp.exp(),
+                });
+                if top.len() == k {
+                    break;
+                }
+                continue;
+            }
+            let row = node as usize - v;
+            let f = self.score(hidden, row);
+            for (bit, &child) in self.children[row].iter().enumerate() {
+                open.push(Open {
+                    logp: logp + branch_log_prob(f, bit as u8),
+                    node: child,
+                });
+            }
+        }
+        PredictResult { top, nodes_visited }
+    }
+
+    /// Every word's probability, indexed by rank, from one top-down pass over all nodes.
+    pub fn full_distribution(&self, hidden: &[f32]) -> Vec<f64> {
+        assert_eq!(hidden.len(), self.model.dim(), "hidden vector length");
+        let v = self.leaves;
+        let mut logp = vec![0f64; 2 * v - 1];
+        // A parent's row is above its children's (parents are created later), so descending
+        // rows visit every parent before its children.
+        for row in (0..v - 1).rev() {
+            let f = self.score(hidden, row);
+            let here = logp[v + row];
+            for (bit, &child) in self.children[row].iter().enumerate() {
+                logp[child as usize] = here + branch_log_prob(f, bit as u8);
+            }
+        }
+        logp.truncate(v);
+        logp.into_iter().map(f64::exp).collect()
+    }
+
+    /// f = hidden · node vector, accumulated in f64 so that rankings do not hinge on float
+    /// summation order; four partial sums keep it vectorisable.
+    fn score(&self, hidden: &[f32], row: usize) -> f64 {
+        let dim = hidden.len();
+        let node = &self.model.nodes[row * dim..(row + 1) * dim];
+        let mut acc = [0f64; 4];
+        let (ch, cn) = (hidden.chunks_exact(4), node.chunks_exact(4));
+        let (rh, rn) = (ch.remainder(), cn.remainder());
+        for (a, b) in ch.zip(cn) {
+            for l in 0..4 {
+                acc[l] += a[l] as f64 * b[l] as f64;
+            }
+        }
+        let tail: f64 = rh.iter().zip(rn).map(|(a, b)| *a as f64 * *b as f64).sum();
+        (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
+    }
+}
+
+/// ln P(branch) at a node with score f: code 0 ↔ label 1 ↔ σ(f), code 1 ↔ σ(-f) (as in
+/// training, see `train::output`).
+#[inline]
+fn branch_log_prob(f: f64, code: u8) -> f64 {
+    ln_sigmoid(if code == 0 { f } else { -f })
+}
+
+/// ln σ(x) = -ln(1 + e^{-x}) without overflow for large |x| and without losing the tiny
+/// probabilities of very negative x.
+#[inline]
+fn ln_sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        -(-x).exp().ln_1p()
+    } else {
+        x - x.exp().ln_1p()
+    }
+}
+
+/// An open node of the search, ordered by log-probability, then lower node id first.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    logp: f64,
+    node: u32,
+}
+
+impl Ord for Open {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.logp
+            .total_cmp(&other.logp)
+            .then_with(|| other.node.cmp(&self.node))
+    }
+}
+
+impl PartialOrd for Open {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Open {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Open {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_sigmoid_is_stable_and_complementary() {
+        for x in [-800.0, -40.0, -1.0, 0.0, 1e-9, 2.5, 40.0, 800.0] {
+            let (a, b) = (ln_sigmoid(x), ln_sigmoid(-x));
+            assert!(a.is_finite() && a <= 0.0, "{x}: {a}");
+            assert!((a.exp() + b.exp() - 1.0).abs() < 1e-15, "{x}");
+        }
+        assert_eq!(ln_sigmoid(-800.0), -800.0);
+        assert!((ln_sigmoid(0.0) + std::f64::consts::LN_2).abs() < 1e-15);
+    }
+}
