@@ -331,7 +331,7 @@ fn eval(a: EvalArgs) -> Result<()> {
         if a.json {
             println!("{}", serde_json_line(&report));
         } else {
-            print!("{report}");
+            println!("{}", report.to_string().trim_end());
         }
     }
     if let Some(path) = &a.similarity {
