@@ -351,7 +351,7 @@ fn serde_json_line<T: serde::Serialize>(v: &T) -> String {
 
 fn export(a: ExportArgs) -> Result<()> {
     let emb = w2v::formats::load_embeddings(&a.model)?;
-    if same_file(&a.model, &a.output) {
+    if w2v::pipeline::same_file(&a.model, &a.output) {
         return Err(Error::Usage(format!(
             "{} is the input; refusing to overwrite it",
             a.output.display()
@@ -361,13 +361,6 @@ fn export(a: ExportArgs) -> Result<()> {
         FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, &a.output),
         FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, &a.output),
     }
-}
-
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    matches!(
-        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
-        (Ok(x), Ok(y)) if x == y
-    )
 }
 
 fn similar(a: SimilarArgs) -> Result<()> {
