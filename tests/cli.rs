@@ -111,6 +111,16 @@ fn read_text_vectors(path: &Path) -> Vec<(String, Vec<f32>)> {
     rows
 }
 
+/// The loss column of a `--loss-log` CSV, after checking its header.
+fn losses(path: &Path) -> Vec<f64> {
+    let csv = std::fs::read_to_string(path).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("epoch,words,loss,alpha,seconds"));
+    lines
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect()
+}
+
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -310,12 +320,7 @@ fn summary_line_and_loss_log() {
         4,
         "{err}"
     );
-    let csv = std::fs::read_to_string(&log).unwrap();
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("epoch,words,loss,alpha,seconds"));
-    let losses: Vec<f64> = lines
-        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
-        .collect();
+    let losses = losses(&log);
     assert_eq!(losses.len(), 4);
     assert!(losses[3] < losses[0], "loss falls: {losses:?}");
 }
@@ -533,12 +538,7 @@ fn every_output_layer_and_architecture_trains() {
                 .args(arch)
                 .args(layer));
             assert!(o.status.success(), "{arch:?} {layer:?}: {}", stderr(&o));
-            let losses: Vec<f64> = std::fs::read_to_string(&log)
-                .unwrap()
-                .lines()
-                .skip(1)
-                .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
-                .collect();
+            let losses = losses(&log);
             assert!(
                 losses.iter().all(|l| l.is_finite() && *l > 0.0),
                 "{losses:?}"
@@ -566,16 +566,7 @@ fn loss_does_not_depend_on_the_thread_count() {
             .args(["--threads", threads, "--negative", "2", "--loss-log"])
             .arg(&log));
         assert!(o.status.success(), "{}", stderr(&o));
-        let csv = std::fs::read_to_string(&log).unwrap();
-        let last: f64 = csv
-            .lines()
-            .last()
-            .unwrap()
-            .split(',')
-            .nth(2)
-            .unwrap()
-            .parse()
-            .unwrap();
+        let last = *losses(&log).last().unwrap();
         finals.push(last);
     }
     let diff = (finals[0] - finals[1]).abs() / finals[0];
