@@ -59,6 +59,7 @@ pub struct HierarchicalSoftmax<'a> {
 }
 
 impl OutputLayer for HierarchicalSoftmax<'_> {
+    /// One prediction is a group of one.
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
@@ -68,27 +69,7 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        let path = self.tree.path(target);
-        let mut loss = 0.0;
-        if let Some(&first) = path.points.first() {
-            self.nodes.prefetch(first as usize);
-        }
-        for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
-            if let Some(&next) = path.points.get(i + 1) {
-                self.nodes.prefetch(next as usize);
-            }
-            let row = self.nodes.row_mut(node as usize);
-            let f = K::dot(hidden, row);
-            // Code 0 means label 1: the probability of the right branch is σ(±f).
-            loss -= self.table.log_sigmoid(if code == 0 { f } else { -f });
-            if f <= -MAX_EXP || f >= MAX_EXP {
-                continue;
-            }
-            let g = (1.0 - code as f32 - self.table.sigmoid(f)) * alpha;
-            K::axpy(g, row, grad);
-            K::axpy(g, hidden, row);
-        }
-        loss
+        self.step_group::<K>(target, &[hidden], grad, alpha)
     }
 
     #[inline(always)]
