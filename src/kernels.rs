@@ -20,15 +20,17 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     }
 
     /// In one pass: `grads[j] += g[j] * row` with the row as it was, then
-    /// `row += Σ g[j] * vectors[j]`. `grads` holds one row per vector.
+    /// `row += rate · Σ g[j] * vectors[j]`. `grads` holds one row per vector. The input side
+    /// gets the raw gradient and the row its own step size, so an optimizer can scale each
+    /// parameter row separately.
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], g: &[f32], grads: &mut [f32]) {
+    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
         let dim = row.len();
         for (grad, &gj) in grads.chunks_exact_mut(dim).zip(g) {
             Self::axpy(gj, row, grad);
         }
         for (v, &gj) in vectors.iter().zip(g) {
-            Self::axpy(gj, v, row);
+            Self::axpy(rate * gj, v, row);
         }
     }
 }
@@ -111,12 +113,12 @@ impl Kernel for Avx2Fma {
     }
 
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], g: &[f32], grads: &mut [f32]) {
+    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
         let dim = row.len();
         assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
         assert!(vectors.iter().all(|v| v.len() == dim));
         // SAFETY: AVX2+FMA detected; lengths checked above.
-        unsafe { avx2::update_many(row, vectors, g, grads) }
+        unsafe { avx2::update_many(row, vectors, rate, g, grads) }
     }
 }
 
@@ -194,10 +196,17 @@ mod avx2 {
     /// See `Kernel::update_many`; the caller checked all lengths.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn update_many(row: &mut [f32], vectors: &[&[f32]], g: &[f32], grads: &mut [f32]) {
+    pub unsafe fn update_many(
+        row: &mut [f32],
+        vectors: &[&[f32]],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
         let n = row.len();
         let pr = row.as_mut_ptr();
         let pg = grads.as_mut_ptr();
+        let step = _mm256_set1_ps(rate);
         let mut i = 0;
         while i + 8 <= n {
             let r = _mm256_loadu_ps(pr.add(i));
@@ -208,7 +217,7 @@ mod avx2 {
                 _mm256_storeu_ps(pgj, _mm256_fmadd_ps(gj, r, _mm256_loadu_ps(pgj)));
                 delta = _mm256_fmadd_ps(gj, _mm256_loadu_ps(v.as_ptr().add(i)), delta);
             }
-            _mm256_storeu_ps(pr.add(i), _mm256_add_ps(r, delta));
+            _mm256_storeu_ps(pr.add(i), _mm256_fmadd_ps(step, delta, r));
             i += 8;
         }
         while i < n {
@@ -219,7 +228,7 @@ mod avx2 {
                 *pg.add(j * n + i) += gj * r;
                 delta += gj * *v.as_ptr().add(i);
             }
-            *pr.add(i) = r + delta;
+            *pr.add(i) = r + rate * delta;
             i += 1;
         }
     }
@@ -341,9 +350,10 @@ mod tests {
                 assert!((dots[j] as f64 - naive_dot(&row, &vs[j])).abs() < 1e-4);
             }
             let (mut row2, mut grads2) = (row.clone(), grads.clone());
-            K::update_many(&mut row2, &refs, &g, &mut grads2);
+            let rate = 0.75;
+            K::update_many(&mut row2, &refs, rate, &g, &mut grads2);
             for i in 0..dim {
-                let expected: f32 = row[i] + (0..m).map(|j| g[j] * vs[j][i]).sum::<f32>();
+                let expected: f32 = row[i] + rate * (0..m).map(|j| g[j] * vs[j][i]).sum::<f32>();
                 assert!((row2[i] - expected).abs() < 1e-5);
                 for j in 0..m {
                     assert!(

@@ -18,6 +18,16 @@ pub enum TreeKind {
     Balanced,
 }
 
+/// How each step's gradient becomes a parameter update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Optimizer {
+    /// One learning rate for every row, decaying linearly (word2vec's rule).
+    Sgd,
+    /// The same decaying rate, divided per row by the root of that row's accumulated squared
+    /// gradient: rows updated rarely (deep nodes, rare words) keep larger steps.
+    AdaGrad,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Architecture {
     /// Predict each context word's neighbours from it (word2vec's default).
@@ -58,6 +68,7 @@ pub struct Settings {
     pub seed: u64,
     pub hs: bool,
     pub tree: TreeKind,
+    pub optimizer: Optimizer,
     pub negative: u32,
     pub ns_exponent: f64,
     pub tokenizer: Tokenizer,
@@ -79,6 +90,7 @@ impl Default for Settings {
             seed: 1,
             hs: true,
             tree: TreeKind::Huffman,
+            optimizer: Optimizer::Sgd,
             negative: 0,
             ns_exponent: 0.75,
             tokenizer: Tokenizer::Unicode,
@@ -181,6 +193,11 @@ impl Model {
         }
         if !s.hs && s.negative == 0 {
             return fail("--no-hs needs --negative K: at least one output layer must be on");
+        }
+        if s.optimizer == Optimizer::AdaGrad && (!s.hs || s.negative > 0) {
+            return fail(
+                "--optimizer adagrad works with hierarchical softmax alone (no --negative, no --no-hs)",
+            );
         }
         if s.negative > 1000 {
             return fail("--negative must be at most 1000");

@@ -19,19 +19,74 @@ use crate::tree::{tree_from_checked_links, TreeLinks};
 use crate::vocab::Vocab;
 
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
-/// 2: settings gained the tree kind.
-pub const FORMAT_VERSION: u32 = 2;
+/// 2: settings gained the tree kind. 3: settings gained the optimizer (version 2 still reads).
+pub const FORMAT_VERSION: u32 = 3;
+const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
 #[derive(Serialize, Deserialize)]
-struct Header {
-    settings: Settings,
+struct Header<S = Settings> {
+    settings: S,
     vocab: Vocab,
     tree: Option<TreeLinks>,
     info: TrainingInfo,
     input_rows: u64,
     node_rows: u64,
     negative_rows: u64,
+}
+
+/// Settings as format version 2 stored them: without the optimizer, which was always SGD.
+#[derive(Serialize, Deserialize)]
+struct SettingsV2 {
+    architecture: crate::model::Architecture,
+    dim: usize,
+    window: usize,
+    min_count: u64,
+    max_vocab: Option<usize>,
+    sample: f64,
+    alpha: f32,
+    epochs: u32,
+    threads: usize,
+    seed: u64,
+    hs: bool,
+    tree: crate::model::TreeKind,
+    negative: u32,
+    ns_exponent: f64,
+    tokenizer: crate::corpus::Tokenizer,
+    lowercase: bool,
+}
+
+impl From<Header<SettingsV2>> for Header {
+    fn from(h: Header<SettingsV2>) -> Header {
+        let s = h.settings;
+        Header {
+            settings: Settings {
+                architecture: s.architecture,
+                dim: s.dim,
+                window: s.window,
+                min_count: s.min_count,
+                max_vocab: s.max_vocab,
+                sample: s.sample,
+                alpha: s.alpha,
+                epochs: s.epochs,
+                threads: s.threads,
+                seed: s.seed,
+                hs: s.hs,
+                tree: s.tree,
+                optimizer: crate::model::Optimizer::Sgd,
+                negative: s.negative,
+                ns_exponent: s.ns_exponent,
+                tokenizer: s.tokenizer,
+                lowercase: s.lowercase,
+            },
+            vocab: h.vocab,
+            tree: h.tree,
+            info: h.info,
+            input_rows: h.input_rows,
+            node_rows: h.node_rows,
+            negative_rows: h.negative_rows,
+        }
+    }
 }
 
 fn bincode_options(limit: u64) -> impl Options {
@@ -114,7 +169,7 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         return Err(bad("not a w2v model (no W2VMODEL header)".into()));
     }
     let version = u32::from_le_bytes(prefix[8..12].try_into().unwrap());
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&version) {
         return Err(bad(if version > FORMAT_VERSION {
             format!(
                 "model format version {version} is newer than this w2v reads \
@@ -135,9 +190,15 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
     input
         .read_exact(&mut header_bytes)
         .map_err(|e| read_error(path, e))?;
-    let header: Header = bincode_options(header_len)
-        .deserialize(&header_bytes)
-        .map_err(|e| bad(format!("damaged model header ({e})")))?;
+    let options = bincode_options(header_len);
+    let header: Header = if version == 2 {
+        options
+            .deserialize::<Header<SettingsV2>>(&header_bytes)
+            .map(Header::from)
+    } else {
+        options.deserialize(&header_bytes)
+    }
+    .map_err(|e| bad(format!("damaged model header ({e})")))?;
     drop(header_bytes);
 
     let s = &header.settings;
@@ -284,6 +345,50 @@ mod tests {
         let text = b"3 2\nthe 1 2\n";
         let err = read(&text[..], Path::new("m"), text.len() as u64).unwrap_err();
         assert!(err.to_string().contains("not a w2v model"), "{err}");
+    }
+
+    /// A version-2 file (settings without the optimizer) still loads, as an SGD model.
+    #[test]
+    fn version_2_models_still_load() {
+        let m = small_model(true, 0);
+        let s = m.settings.clone();
+        let header = Header {
+            settings: SettingsV2 {
+                architecture: s.architecture,
+                dim: s.dim,
+                window: s.window,
+                min_count: s.min_count,
+                max_vocab: s.max_vocab,
+                sample: s.sample,
+                alpha: s.alpha,
+                epochs: s.epochs,
+                threads: s.threads,
+                seed: s.seed,
+                hs: s.hs,
+                tree: s.tree,
+                negative: s.negative,
+                ns_exponent: s.ns_exponent,
+                tokenizer: s.tokenizer,
+                lowercase: s.lowercase,
+            },
+            vocab: m.vocab.clone(),
+            tree: m.tree.as_ref().map(|t| t.links().clone()),
+            info: m.info.clone(),
+            input_rows: 4,
+            node_rows: 3,
+            negative_rows: 0,
+        };
+        let bytes = bincode_options(u64::MAX).serialize(&header).unwrap();
+        let mut buf = MAGIC.to_vec();
+        buf.extend_from_slice(&2u32.to_le_bytes());
+        buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&bytes);
+        for matrix in [&m.input, &m.nodes] {
+            write_f32s(matrix, &mut buf).unwrap();
+        }
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.settings.optimizer, crate::model::Optimizer::Sgd);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! to alpha·1e-4 over all epochs of all threads together.
 
 pub mod output;
+pub mod rates;
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -17,12 +18,14 @@ use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
 
 use crate::corpus::{EncodedCorpus, MAX_SENTENCE_WORDS};
+use crate::diagnostics::GradientStats;
 use crate::error::{Error, Result};
 use crate::kernels::{Kernel, Portable, SigmoidTable};
-use crate::model::{Architecture, Model};
+use crate::model::{Architecture, Model, Optimizer};
 use crate::sampler::AliasSampler;
 use crate::shared::SharedMatrix;
-use output::{Both, HierarchicalSoftmax, NegativeSampling, OutputLayer, GROUP};
+use output::{Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP};
+use rates::{RowRates, ADAGRAD_START};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
 pub const CHUNK_WORDS: usize = 10_000;
@@ -71,6 +74,8 @@ pub struct TrainReport {
     pub epochs: Vec<EpochReport>,
     /// Stopped early by the stop flag.
     pub interrupted: bool,
+    /// Sampled gradient statistics of each finished epoch, when asked for.
+    pub gradients: Vec<GradientStats>,
 }
 
 impl TrainReport {
@@ -81,11 +86,14 @@ impl TrainReport {
 
 /// Trains `model` on `corpus` (ids must be ranks in `model.vocab`). Setting `stop` ends
 /// training at the next chunk boundary; the model then holds what was trained so far.
+/// `diagnostics` samples hierarchical-softmax gradients into the report (it changes nothing
+/// that is trained).
 pub fn train(
     model: &mut Model,
     corpus: &EncodedCorpus,
     observer: &dyn Observer,
     stop: &AtomicBool,
+    diagnostics: bool,
 ) -> Result<TrainReport> {
     let Model {
         settings,
@@ -99,6 +107,23 @@ pub fn train(
     let dim = settings.dim;
     let table = SigmoidTable::default();
     let chunks = corpus.chunks(CHUNK_WORDS);
+    let adagrad = settings.optimizer == Optimizer::AdaGrad;
+    let accumulators = |rows: usize| {
+        if adagrad {
+            vec![ADAGRAD_START; rows]
+        } else {
+            Vec::new()
+        }
+    };
+    let (mut input_acc, mut node_acc) =
+        (accumulators(vocab.len()), accumulators(nodes.len() / dim));
+    fn rates(acc: &mut [f32]) -> RowRates<'_> {
+        if acc.is_empty() {
+            RowRates::Sgd
+        } else {
+            RowRates::AdaGrad(SharedMatrix::new(acc, 1))
+        }
+    }
     let run = Run {
         architecture: settings.architecture,
         window: settings.window,
@@ -107,12 +132,14 @@ pub fn train(
         chunks: &chunks,
         keep: keep_thresholds(vocab.counts(), settings.sample),
         input: SharedMatrix::new(input, dim),
+        input_rates: rates(&mut input_acc),
         alpha0: settings.alpha,
         total_words: corpus.ids.len() as u64 * settings.epochs as u64,
         counter: AtomicU64::new(0),
         seed: settings.seed,
         observer,
         stop,
+        diagnostics: diagnostics && settings.hs,
         running: Mutex::new((0.0, 0)),
     };
     let sampler =
@@ -124,6 +151,7 @@ pub fn train(
             tree,
             nodes: SharedMatrix::new(nodes, dim),
             table: &table,
+            rates: rates(&mut node_acc),
         });
     let ns = sampler.as_ref().map(|sampler| NegativeSampling {
         negatives: SharedMatrix::new(negatives, dim),
@@ -174,12 +202,15 @@ struct Run<'a> {
     chunks: &'a [Range<usize>],
     keep: Vec<u32>,
     input: SharedMatrix<'a>,
+    /// Step sizes of the input rows.
+    input_rates: RowRates<'a>,
     alpha0: f32,
     total_words: u64,
     counter: AtomicU64,
     seed: u64,
     observer: &'a dyn Observer,
     stop: &'a AtomicBool,
+    diagnostics: bool,
     /// Loss sum and prediction count of the current epoch, for the progress display.
     running: Mutex<(f64, u64)>,
 }
@@ -189,6 +220,7 @@ struct Run<'a> {
 struct Tally {
     loss: f64,
     predictions: u64,
+    gradients: Option<GradientStats>,
 }
 
 impl Run<'_> {
@@ -224,6 +256,14 @@ impl Run<'_> {
             let (loss, predictions) = tallies
                 .iter()
                 .fold((0.0, 0), |(l, n), t| (l + t.loss, n + t.predictions));
+            let gradients = tallies.iter().filter_map(|t| t.gradients.as_ref()).fold(
+                None,
+                |acc: Option<GradientStats>, g| {
+                    let mut acc = acc.unwrap_or_default();
+                    acc.merge(g);
+                    Some(acc)
+                },
+            );
             let words = self.counter.load(Ordering::Relaxed);
             let epoch_report = EpochReport {
                 epoch: epoch + 1,
@@ -238,6 +278,7 @@ impl Run<'_> {
                 break;
             }
             report.epochs.push(epoch_report);
+            report.gradients.extend(gradients);
             self.observer.epoch_done(&epoch_report);
         }
         report.seconds = start.elapsed().as_secs_f64();
@@ -286,6 +327,7 @@ impl Run<'_> {
         };
         let mut tally = Tally::default();
         let mut reported = Tally::default();
+        let mut local = Local::new(0, self.diagnostics);
         let mut unreported_words = 0u64;
         let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
         while !self.stop.load(Ordering::Relaxed) {
@@ -293,7 +335,7 @@ impl Run<'_> {
             let Some(range) = self.chunks.get(c) else {
                 break;
             };
-            let mut rng = SmallRng::seed_from_u64(chunk_seed(self.seed, epoch, c));
+            local.rng = SmallRng::seed_from_u64(chunk_seed(self.seed, epoch, c));
             for s in range.clone() {
                 let words = self.corpus.sentence(s);
                 buffers.sentence.clear();
@@ -301,7 +343,7 @@ impl Run<'_> {
                     buffers.sentence.extend_from_slice(words);
                 } else {
                     for &w in words {
-                        if rng.next_u32() <= self.keep[w as usize] {
+                        if local.rng.next_u32() <= self.keep[w as usize] {
                             buffers.sentence.push(w);
                         }
                     }
@@ -309,13 +351,13 @@ impl Run<'_> {
                 match self.architecture {
                     Architecture::SkipGram => self.skipgram_sentence::<K, O>(
                         out,
-                        &mut rng,
+                        &mut local,
                         &mut buffers,
                         alpha,
                         &mut tally,
                     ),
                     Architecture::Cbow => {
-                        self.cbow_sentence::<K, O>(out, &mut rng, &mut buffers, alpha, &mut tally)
+                        self.cbow_sentence::<K, O>(out, &mut local, &mut buffers, alpha, &mut tally)
                     }
                 }
                 unreported_words += words.len() as u64;
@@ -326,6 +368,7 @@ impl Run<'_> {
             }
         }
         self.report(epoch, unreported_words, &tally, &mut reported);
+        tally.gradients = local.probe.map(|p| p.stats);
         tally
     }
 
@@ -358,7 +401,7 @@ impl Run<'_> {
     fn skipgram_sentence<K: Kernel, O: OutputLayer>(
         &self,
         out: &O,
-        rng: &mut SmallRng,
+        local: &mut Local,
         buffers: &mut Buffers,
         alpha: f32,
         tally: &mut Tally,
@@ -367,7 +410,7 @@ impl Run<'_> {
         let n = sentence.len();
         let dim = self.dim;
         for pos in 0..n {
-            let reach = self.draw_window(rng);
+            let reach = self.draw_window(&mut local.rng);
             let target = sentence[pos];
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
             buffers.contexts.clear();
@@ -383,9 +426,9 @@ impl Run<'_> {
                 }
                 let grads = &mut buffers.grads[..group.len() * dim];
                 grads.fill(0.0);
-                loss += out.step_many::<K>(rng, target, &hiddens[..group.len()], grads, alpha);
+                loss += out.step_many::<K>(local, target, &hiddens[..group.len()], grads, alpha);
                 for (grad, &c) in grads.chunks_exact(dim).zip(group) {
-                    K::axpy(1.0, grad, self.input.row_mut(c as usize));
+                    self.update_input::<K>(c, grad, alpha);
                 }
             }
             tally.loss += loss as f64;
@@ -399,7 +442,7 @@ impl Run<'_> {
     fn cbow_sentence<K: Kernel, O: OutputLayer>(
         &self,
         out: &O,
-        rng: &mut SmallRng,
+        local: &mut Local,
         buffers: &mut Buffers,
         alpha: f32,
         tally: &mut Tally,
@@ -407,7 +450,7 @@ impl Run<'_> {
         let sentence = &buffers.sentence;
         let n = sentence.len();
         for pos in 0..n {
-            let reach = self.draw_window(rng);
+            let reach = self.draw_window(&mut local.rng);
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
             if hi == lo {
                 continue;
@@ -424,18 +467,27 @@ impl Run<'_> {
             buffers.hidden.iter_mut().for_each(|x| *x *= inv);
             buffers.grad.fill(0.0);
             let loss = out.step::<K>(
-                rng,
+                local,
                 sentence[pos],
                 &buffers.hidden,
                 &mut buffers.grad,
                 alpha,
             );
             for c in (lo..=hi).filter(|&c| c != pos) {
-                K::axpy(1.0, &buffers.grad, self.input.row_mut(sentence[c] as usize));
+                self.update_input::<K>(sentence[c], &buffers.grad, alpha);
             }
             tally.loss += loss as f64;
             tally.predictions += 1;
         }
+    }
+
+    /// Moves input row `word` along the raw gradient `grad` by its step size.
+    #[inline(always)]
+    fn update_input<K: Kernel>(&self, word: u32, grad: &[f32], alpha: f32) {
+        let rate = self.input_rates.rate(word as usize, alpha, || {
+            K::dot(grad, grad) / self.dim as f32
+        });
+        K::axpy(rate, grad, self.input.row_mut(word as usize));
     }
 
     /// word2vec's dynamic window: the reach is uniform in 1..=window.

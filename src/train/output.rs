@@ -2,26 +2,49 @@
 //! parameters and yields the gradient for the input side.
 //!
 //! Gradient rules, as in word2vec:
-//! - hierarchical softmax: for each node on the target's path, g = (1 - code - σ(f)) · alpha;
-//!   nodes with |f| ≥ 6 are skipped (σ is saturated, the update would be ~0 or wrongly large);
-//! - negative sampling: g = (label - σ(f)) · alpha with σ clipped to 0 or 1 beyond |f| ≥ 6, so
-//!   a confidently wrong negative still gets the full-size correction.
+//! - hierarchical softmax: for each node on the target's path, g = 1 - code - σ(f); nodes with
+//!   |f| ≥ 6 are skipped (σ is saturated, the update would be ~0 or wrongly large);
+//! - negative sampling: g = label - σ(f) with σ clipped to 0 or 1 beyond |f| ≥ 6, so a
+//!   confidently wrong negative still gets the full-size correction.
+//!
+//! Output rows move by their step size times g times the hidden vector; the input side gets
+//! the raw gradient Σ g · row (no learning rate), and the caller applies its own step size, so
+//! an optimizer can scale every row separately.
 //!
 //! The loss is exact (-ln σ of the signed score), including for saturated scores, so it never
 //! overflows and does not depend on the clipping.
 
 use rand::rngs::SmallRng;
+use rand::SeedableRng;
 
+use super::rates::RowRates;
+use crate::diagnostics::{band_of, Probe};
 use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
 use crate::sampler::AliasSampler;
 use crate::shared::SharedMatrix;
 use crate::tree::Tree;
 
-/// One output layer. `step` adds its input-side gradient into `grad` and returns the loss.
+/// What a training thread lends each step: its random numbers and, with `--diagnostics`, its
+/// sampler of gradient statistics.
+pub struct Local {
+    pub rng: SmallRng,
+    pub probe: Option<Probe>,
+}
+
+impl Local {
+    pub fn new(seed: u64, diagnostics: bool) -> Local {
+        Local {
+            rng: SmallRng::seed_from_u64(seed),
+            probe: diagnostics.then(Probe::default),
+        }
+    }
+}
+
+/// One output layer. `step` adds its raw input-side gradient into `grad` and returns the loss.
 pub trait OutputLayer: Sync {
     fn step<K: Kernel>(
         &self,
-        rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hidden: &[f32],
         grad: &mut [f32],
@@ -34,7 +57,7 @@ pub trait OutputLayer: Sync {
     #[inline(always)]
     fn step_many<K: Kernel>(
         &self,
-        rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hiddens: &[&[f32]],
         grads: &mut [f32],
@@ -43,7 +66,7 @@ pub trait OutputLayer: Sync {
         let dim = grads.len() / hiddens.len().max(1);
         let mut loss = 0.0;
         for (h, grad) in hiddens.iter().zip(grads.chunks_exact_mut(dim.max(1))) {
-            loss += self.step::<K>(rng, target, h, grad, alpha);
+            loss += self.step::<K>(local, target, h, grad, alpha);
         }
         loss
     }
@@ -56,6 +79,8 @@ pub struct HierarchicalSoftmax<'a> {
     pub tree: &'a Tree,
     pub nodes: SharedMatrix<'a>,
     pub table: &'a SigmoidTable,
+    /// Step sizes of the node rows.
+    pub rates: RowRates<'a>,
 }
 
 impl OutputLayer for HierarchicalSoftmax<'_> {
@@ -63,25 +88,25 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
-        _rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hidden: &[f32],
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.step_group::<K>(target, &[hidden], grad, alpha)
+        self.step_group::<K>(local, target, &[hidden], grad, alpha)
     }
 
     #[inline(always)]
     fn step_many<K: Kernel>(
         &self,
-        _rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hiddens: &[&[f32]],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.step_group::<K>(target, hiddens, grads, alpha)
+        self.step_group::<K>(local, target, hiddens, grads, alpha)
     }
 }
 
@@ -93,6 +118,7 @@ impl HierarchicalSoftmax<'_> {
     #[inline(always)]
     fn step_group<K: Kernel>(
         &self,
+        local: &mut Local,
         target: u32,
         hiddens: &[&[f32]],
         grads: &mut [f32],
@@ -101,15 +127,28 @@ impl HierarchicalSoftmax<'_> {
         let Some(dim) = hiddens.first().map(|h| h.len()) else {
             return 0.0;
         };
-        debug_assert!(hiddens.len() <= GROUP && grads.len() == hiddens.len() * dim);
+        let m = hiddens.len();
+        debug_assert!(m <= GROUP && grads.len() == m * dim);
         let path = self.tree.path(target);
         let mut loss = 0.0;
         if let Some(&first) = path.points.first() {
             self.nodes.prefetch(first as usize);
         }
+        // Squared norms of the hidden vectors, for AdaGrad's accumulators.
+        let mut h_sq = [0f32; GROUP];
+        if self.rates.is_adaptive() {
+            for (sq, h) in h_sq.iter_mut().zip(hiddens) {
+                *sq = K::dot(h, h);
+            }
+        }
+        let mut probe = local.probe.as_mut().and_then(|p| p.tick().then_some(p));
+        let probe_h_norm = if probe.is_some() {
+            K::dot(hiddens[0], hiddens[0]).sqrt()
+        } else {
+            0.0
+        };
         let mut g = [0f32; GROUP];
         let mut f = [0f32; GROUP];
-        let m = hiddens.len();
         for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
             if let Some(&next) = path.points.get(i + 1) {
                 self.nodes.prefetch(next as usize);
@@ -122,10 +161,20 @@ impl HierarchicalSoftmax<'_> {
                 g[j] = if fj <= -MAX_EXP || fj >= MAX_EXP {
                     0.0
                 } else {
-                    (1.0 - code as f32 - self.table.sigmoid(fj)) * alpha
+                    1.0 - code as f32 - self.table.sigmoid(fj)
                 };
             }
-            K::update_many(row, hiddens, &g[..m], grads);
+            let rate = self.rates.rate(node as usize, alpha, || {
+                (0..m).map(|j| g[j] * g[j] * h_sq[j]).sum::<f32>() / dim as f32
+            });
+            if let Some(p) = probe.as_deref_mut() {
+                let saturated = f[0] <= -MAX_EXP || f[0] >= MAX_EXP;
+                let band = band_of(target as usize, self.tree.leaves());
+                let g0 = g[0].abs();
+                p.stats
+                    .record(i, band, g0, rate * g0 * probe_h_norm, saturated);
+            }
+            K::update_many(row, hiddens, rate, &g[..m], grads);
         }
         loss
     }
@@ -146,12 +195,13 @@ impl OutputLayer for NegativeSampling<'_> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
-        rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hidden: &[f32],
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
+        let rng = &mut local.rng;
         // Words are drawn a batch ahead so their rows can be fetched while earlier ones are
         // being scored: random rows are cache misses, and waiting on them dominates.
         const BATCH: usize = 16;
@@ -193,9 +243,9 @@ impl OutputLayer for NegativeSampling<'_> {
                 } else {
                     self.table.sigmoid(f)
                 };
-                let g = (label - s) * alpha;
+                let g = label - s;
                 K::axpy(g, row, grad);
-                K::axpy(g, hidden, row);
+                K::axpy(g * alpha, hidden, row);
             }
         }
         loss
@@ -212,27 +262,27 @@ impl OutputLayer for Both<'_> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
-        rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hidden: &[f32],
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.hs.step::<K>(rng, target, hidden, grad, alpha)
-            + self.ns.step::<K>(rng, target, hidden, grad, alpha)
+        self.hs.step::<K>(local, target, hidden, grad, alpha)
+            + self.ns.step::<K>(local, target, hidden, grad, alpha)
     }
 
     #[inline(always)]
     fn step_many<K: Kernel>(
         &self,
-        rng: &mut SmallRng,
+        local: &mut Local,
         target: u32,
         hiddens: &[&[f32]],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.hs.step_many::<K>(rng, target, hiddens, grads, alpha)
-            + self.ns.step_many::<K>(rng, target, hiddens, grads, alpha)
+        self.hs.step_many::<K>(local, target, hiddens, grads, alpha)
+            + self.ns.step_many::<K>(local, target, hiddens, grads, alpha)
     }
 }
 
@@ -292,6 +342,7 @@ mod tests {
     #[test]
     fn hierarchical_softmax_gradient_matches_finite_differences() {
         let mut rng = SmallRng::seed_from_u64(9);
+        let mut local = Local::new(0, false);
         let counts = [40u64, 20, 10, 9, 7, 5, 3, 2, 1];
         let tree = Tree::huffman(&counts);
         let table = SigmoidTable::default();
@@ -306,8 +357,9 @@ mod tests {
                 tree: &tree,
                 nodes: SharedMatrix::new(&mut nodes, dim),
                 table: &table,
+                rates: RowRates::Sgd,
             };
-            let loss = layer.step::<Portable>(&mut rng, target, &h, &mut grad, alpha);
+            let loss = layer.step::<Portable>(&mut local, target, &h, &mut grad, alpha);
             let exact = -hs_log_likelihood(&tree, &before, dim, target, &h);
             assert!(
                 (loss as f64 - exact).abs() < 1e-2 * exact.max(1.0),
@@ -321,7 +373,7 @@ mod tests {
                 let numeric = (hs_log_likelihood(&tree, &before, dim, target, &up)
                     - hs_log_likelihood(&tree, &before, dim, target, &down))
                     / (2.0 * eps as f64);
-                let analytic = grad[i] as f64 / alpha as f64;
+                let analytic = grad[i] as f64;
                 assert!(
                     (numeric - analytic).abs() < 5e-3,
                     "h[{i}]: {numeric} vs {analytic}"
@@ -370,8 +422,15 @@ mod tests {
             tree: &tree,
             nodes: SharedMatrix::new(&mut nodes, dim),
             table: &table,
+            rates: RowRates::Sgd,
         };
-        layer.step::<Portable>(&mut rng, target, &mean(&contexts), &mut grad, alpha);
+        layer.step::<Portable>(
+            &mut Local::new(0, false),
+            target,
+            &mean(&contexts),
+            &mut grad,
+            alpha,
+        );
         let eps = 1e-3f32;
         for i in 0..dim {
             let (mut up, mut down) = (contexts.clone(), contexts.clone());
@@ -381,7 +440,7 @@ mod tests {
                 - hs_log_likelihood(&tree, &before, dim, target, &mean(&down)))
                 / (2.0 * eps as f64);
             // d lnP / d context = (1 / contexts) · d lnP / d mean.
-            let analytic = grad[i] as f64 / alpha as f64 / contexts.len() as f64;
+            let analytic = grad[i] as f64 / contexts.len() as f64;
             assert!((numeric - analytic).abs() < 5e-3, "{numeric} vs {analytic}");
         }
     }
@@ -389,6 +448,7 @@ mod tests {
     #[test]
     fn grouped_hierarchical_softmax_matches_single_steps() {
         let mut rng = SmallRng::seed_from_u64(4);
+        let mut local = Local::new(0, false);
         let counts = [40u64, 20, 10, 9, 7, 5, 3, 2, 1];
         let tree = Tree::huffman(&counts);
         let table = SigmoidTable::default();
@@ -404,32 +464,79 @@ mod tests {
                 tree: &tree,
                 nodes: SharedMatrix::new(&mut one, dim),
                 table: &table,
+                rates: RowRates::Sgd,
             };
             let mut loss_one = 0.0;
             for (h, g) in hs.iter().zip(grads_one.chunks_exact_mut(dim)) {
-                loss_one += single.step::<Portable>(&mut rng, 5, h, g, alpha);
+                loss_one += single.step::<Portable>(&mut local, 5, h, g, alpha);
             }
             let grouped = HierarchicalSoftmax {
                 tree: &tree,
                 nodes: SharedMatrix::new(&mut many, dim),
                 table: &table,
+                rates: RowRates::Sgd,
             };
             let refs: Vec<&[f32]> = hs.iter().map(|h| h.as_slice()).collect();
             let loss_many =
-                grouped.step_many::<Portable>(&mut rng, 5, &refs, &mut grads_many, alpha);
+                grouped.step_many::<Portable>(&mut local, 5, &refs, &mut grads_many, alpha);
             let tolerance = if group == 1 { 0.0 } else { 1e-5 };
             // Later contexts see updated nodes one at a time, not in a group: O(alpha) apart.
             assert!(
                 (loss_one - loss_many).abs() <= tolerance * 100.0 * loss_one,
                 "{loss_one} vs {loss_many}"
             );
-            for (a, b) in grads_one
+            // The gradients are raw (no learning rate): compare the steps they become.
+            let steps = |g: &[f32]| g.iter().map(|x| x * alpha).collect::<Vec<f32>>();
+            for (a, b) in steps(&grads_one)
                 .iter()
-                .zip(&grads_many)
+                .zip(&steps(&grads_many))
                 .chain(one.iter().zip(&many))
             {
                 assert!((a - b).abs() <= tolerance, "group {group}: {a} vs {b}");
             }
+        }
+    }
+
+    /// Under AdaGrad a node row moves by alpha / sqrt(start + g²·|h|²/dim) · g · h, and its
+    /// accumulator keeps that squared gradient for the next step.
+    #[test]
+    fn adagrad_scales_each_node_by_its_own_history() {
+        use crate::train::rates::ADAGRAD_START;
+        let mut rng = SmallRng::seed_from_u64(12);
+        let counts = [40u64, 20, 10, 9, 7];
+        let tree = Tree::huffman(&counts);
+        let table = SigmoidTable::default();
+        let dim = 4;
+        let alpha = 0.1f32;
+        let mut nodes = random_vec(&mut rng, (counts.len() - 1) * dim, 0.5);
+        let before = nodes.clone();
+        let mut acc = vec![ADAGRAD_START; counts.len() - 1];
+        let h = random_vec(&mut rng, dim, 0.8);
+        let mut grad = vec![0f32; dim];
+        let layer = HierarchicalSoftmax {
+            tree: &tree,
+            nodes: SharedMatrix::new(&mut nodes, dim),
+            table: &table,
+            rates: RowRates::AdaGrad(SharedMatrix::new(&mut acc, 1)),
+        };
+        let target = 4;
+        layer.step::<Portable>(&mut Local::new(0, false), target, &h, &mut grad, alpha);
+        let h_sq: f32 = h.iter().map(|x| x * x).sum();
+        let path = tree.path(target);
+        for (&n, &code) in path.points.iter().zip(path.codes) {
+            let row = |m: &[f32]| m[n as usize * dim..(n as usize + 1) * dim].to_vec();
+            let f: f32 = row(&before).iter().zip(&h).map(|(a, b)| a * b).sum();
+            let g = 1.0 - code as f32 - table.sigmoid(f);
+            let sq = g * g * h_sq / dim as f32;
+            assert!((acc[n as usize] - (ADAGRAD_START + sq)).abs() < 1e-6);
+            let rate = alpha / (ADAGRAD_START + sq).sqrt();
+            for ((new, old), hi) in row(&nodes).iter().zip(row(&before)).zip(&h) {
+                assert!((new - (old + rate * g * hi)).abs() < 1e-5);
+            }
+        }
+        let untouched = (0..counts.len() - 1).filter(|n| !path.points.contains(&(*n as u32)));
+        for n in untouched {
+            assert_eq!(acc[n], ADAGRAD_START);
         }
     }
 
@@ -477,8 +584,11 @@ mod tests {
             k: k as u32,
             table: &table,
         };
-        let mut rng = seed_rng;
-        let loss = layer.step::<Portable>(&mut rng, target, &h, &mut grad, alpha);
+        let mut local = Local {
+            rng: seed_rng,
+            probe: None,
+        };
+        let loss = layer.step::<Portable>(&mut local, target, &h, &mut grad, alpha);
         assert!((loss as f64 + objective(&h, &before)).abs() < 1e-2);
         let eps = 1e-3f32;
         for i in 0..dim {
@@ -487,7 +597,7 @@ mod tests {
             down[i] -= eps;
             let numeric =
                 (objective(&up, &before) - objective(&down, &before)) / (2.0 * eps as f64);
-            let analytic = grad[i] as f64 / alpha as f64;
+            let analytic = grad[i] as f64;
             assert!(
                 (numeric - analytic).abs() < 5e-3,
                 "h[{i}]: {numeric} vs {analytic}"
