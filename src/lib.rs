@@ -5,6 +5,7 @@
 //! `query` → `formats`.
 
 pub mod corpus;
+pub mod diagnostics;
 pub mod embeddings;
 pub mod error;
 pub mod eval;

@@ -10,7 +10,7 @@ static TRAINING: AtomicBool = AtomicBool::new(false);
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use w2v::corpus::{Input, Tokenizer};
-use w2v::model::{Architecture, Settings, TreeKind};
+use w2v::model::{Architecture, Optimizer, Settings, TreeKind};
 use w2v::{Error, Result};
 
 #[derive(Parser)]
@@ -36,6 +36,8 @@ enum Command {
     Similar(SimilarArgs),
     /// Print the most probable centre words for a context under a hierarchical-softmax model.
     Predict(PredictArgs),
+    /// Draw a `train --diagnostics` CSV as an SVG chart.
+    PlotDiagnostics(PlotDiagnosticsArgs),
 }
 
 #[derive(Args)]
@@ -92,6 +94,10 @@ struct TrainArgs {
     /// The tree hierarchical softmax walks.
     #[arg(long, value_enum, default_value_t = TreeArg::Huffman)]
     tree: TreeArg,
+    /// How gradients become updates: word2vec's SGD, or AdaGrad with one accumulator per
+    /// row (hierarchical softmax only).
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
+    optimizer: OptimizerArg,
     /// Negative samples per prediction (0 = off).
     #[arg(long, default_value_t = 0)]
     negative: u32,
@@ -107,9 +113,19 @@ struct TrainArgs {
     /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds.
     #[arg(long)]
     loss_log: Option<PathBuf>,
+    /// Write sampled hierarchical-softmax gradient statistics per epoch, by tree depth and
+    /// frequency band, as CSV (draw them with `w2v plot-diagnostics`).
+    #[arg(long)]
+    diagnostics: Option<PathBuf>,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OptimizerArg {
+    Sgd,
+    Adagrad,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -217,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export(args),
         Command::Similar(args) => similar(args),
         Command::Predict(args) => predict(args),
+        Command::PlotDiagnostics(args) => plot_diagnostics(args),
     }
 }
 
@@ -247,6 +264,10 @@ fn train(a: TrainArgs) -> Result<()> {
             TreeArg::Huffman => TreeKind::Huffman,
             TreeArg::Balanced => TreeKind::Balanced,
         },
+        optimizer: match a.optimizer {
+            OptimizerArg::Sgd => Optimizer::Sgd,
+            OptimizerArg::Adagrad => Optimizer::AdaGrad,
+        },
         negative: a.negative,
         ns_exponent: a.ns_exponent,
         tokenizer: match a.tokenizer {
@@ -262,6 +283,7 @@ fn train(a: TrainArgs) -> Result<()> {
         read_vocab: a.read_vocab,
         save_vocab: a.save_vocab,
         loss_log: a.loss_log,
+        diagnostics: a.diagnostics,
         quiet: a.quiet,
     };
     // First Ctrl-C: finish the current chunk and save what is trained (marked partial);
@@ -301,12 +323,15 @@ fn train(a: TrainArgs) -> Result<()> {
     if !job.quiet {
         eprintln!(
             "trained {} words in {:.1} s ({:.0}k words/s), vocabulary {} words, corpus {} \
-             words, final loss {}, peak memory {} -> {}",
+             words,{} final loss {}, peak memory {} -> {}",
             r.words,
             r.seconds,
             r.words_per_sec() / 1e3,
             summary.vocab_size,
             summary.corpus_words,
+            summary
+                .mean_code_len
+                .map_or(String::new(), |l| format!(" mean code length {l:.2},")),
             r.epochs
                 .last()
                 .map_or("n/a".to_string(), |e| format!("{:.4}", e.loss)),
@@ -423,4 +448,37 @@ fn predict(a: PredictArgs) -> Result<()> {
         predictor.tree_nodes()
     );
     Ok(())
+}
+
+#[derive(Args)]
+struct PlotDiagnosticsArgs {
+    /// A CSV written by `w2v train --diagnostics`.
+    csv: PathBuf,
+    /// Where to write the chart (SVG).
+    #[arg(long, short)]
+    output: PathBuf,
+    /// Chart title [default: the CSV's file name].
+    #[arg(long)]
+    title: Option<String>,
+}
+
+fn plot_diagnostics(a: PlotDiagnosticsArgs) -> Result<()> {
+    if w2v::pipeline::same_file(&a.csv, &a.output) {
+        return Err(Error::Usage(format!(
+            "{} is the input; refusing to overwrite it",
+            a.output.display()
+        )));
+    }
+    let rows = w2v::diagnostics::read_csv(&a.csv)?;
+    let title = a.title.unwrap_or_else(|| {
+        format!(
+            "hierarchical-softmax gradients: {}",
+            a.csv.file_name().unwrap_or_default().to_string_lossy()
+        )
+    });
+    let svg = w2v::diagnostics::svg::render(&rows, &title);
+    w2v::formats::write_atomically(&a.output, |out| {
+        use std::io::Write;
+        out.write_all(svg.as_bytes())
+    })
 }

@@ -84,6 +84,8 @@ pub struct TrainJob {
     pub read_vocab: Option<std::path::PathBuf>,
     pub save_vocab: Option<std::path::PathBuf>,
     pub loss_log: Option<std::path::PathBuf>,
+    /// Where to write sampled hierarchical-softmax gradient statistics (CSV).
+    pub diagnostics: Option<std::path::PathBuf>,
     pub quiet: bool,
 }
 
@@ -93,6 +95,8 @@ pub struct TrainSummary {
     pub stats: ReadStats,
     pub prunes: u32,
     pub report: crate::train::TrainReport,
+    /// Frequency-weighted mean path length in the tree (hierarchical softmax only).
+    pub mean_code_len: Option<f64>,
 }
 
 /// Reads, counts, trains and saves: the whole of `w2v train`.
@@ -107,10 +111,16 @@ pub fn run_training(
     use crate::progress;
 
     Model::check_settings(&job.settings)?;
+    if job.diagnostics.is_some() && !job.settings.hs {
+        return Err(Error::Usage(
+            "--diagnostics records hierarchical-softmax gradients; it needs --hs".into(),
+        ));
+    }
     let outputs = [
         Some(&job.output),
         job.save_vocab.as_ref(),
         job.loss_log.as_ref(),
+        job.diagnostics.as_ref(),
     ];
     for out in outputs.into_iter().flatten() {
         if crate::corpus::is_input(out, &job.inputs)
@@ -154,7 +164,13 @@ pub fn run_training(
     let mut model = Model::new(job.settings.clone(), scanned.vocab);
     let bar = progress::TrainingBar::new(corpus_words * s.epochs as u64, visible, !job.quiet);
     on_training_start();
-    let report = crate::train::train(&mut model, &scanned.corpus, &bar, stop);
+    let report = crate::train::train(
+        &mut model,
+        &scanned.corpus,
+        &bar,
+        stop,
+        job.diagnostics.is_some(),
+    );
     bar.finish();
     let report = report?;
     drop(scanned.corpus);
@@ -173,12 +189,24 @@ pub fn run_training(
             Ok(())
         })?;
     }
+    if let Some(path) = &job.diagnostics {
+        let rows: Vec<_> = (1..)
+            .zip(&report.gradients)
+            .flat_map(|(epoch, stats)| crate::diagnostics::rows(epoch, stats))
+            .collect();
+        crate::formats::write_atomically(path, |out| crate::diagnostics::write_csv(&rows, out))?;
+    }
+    let mean_code_len = model
+        .tree
+        .as_ref()
+        .map(|t| t.mean_code_len(model.vocab.counts()));
     Ok(TrainSummary {
         vocab_size,
         corpus_words,
         stats: scanned.stats,
         prunes: scanned.prunes,
         report,
+        mean_code_len,
     })
 }
 

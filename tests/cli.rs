@@ -766,3 +766,131 @@ fn awkward_text_is_read_and_binary_files_are_refused() {
         "binary file",
     );
 }
+
+#[test]
+fn diagnostics_change_nothing_and_draw_a_chart() {
+    let dir = TempDir::new("diag");
+    let corpus = dir.write("c.txt", topic_corpus(600));
+    let csv = dir.path("d.csv");
+    let mut models = Vec::new();
+    for with in [false, true] {
+        let model = dir.path(&format!("m{with}.w2v"));
+        let mut cmd = w2v();
+        cmd.args(train_args(&corpus, &model))
+            .args(["--threads", "1", "--seed", "3", "--sample", "0"]);
+        if with {
+            cmd.arg("--diagnostics").arg(&csv);
+        }
+        let o = run(&mut cmd);
+        assert!(o.status.success(), "{}", stderr(&o));
+        models.push(std::fs::read(&model).unwrap());
+    }
+    assert!(
+        models[0] == models[1],
+        "sampling gradients must not change training"
+    );
+
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("epoch,grouping,bucket,samples,mean_abs_grad,mean_update_norm,saturated_share")
+    );
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    for epoch in ["1", "2", "3"] {
+        let of = |grouping: &str| {
+            rows.iter()
+                .filter(|r| r[0] == epoch && r[1] == grouping)
+                .collect::<Vec<_>>()
+        };
+        let depths = of("depth");
+        assert_eq!(depths[0][2], "0", "the root is sampled in every epoch");
+        let root_samples: u64 = depths[0][3].parse().unwrap();
+        let band_samples: u64 = of("band")
+            .iter()
+            .map(|r| r[3].parse::<u64>().unwrap())
+            .sum();
+        let depth_samples: u64 = depths.iter().map(|r| r[3].parse::<u64>().unwrap()).sum();
+        // Every sampled step records each node on its path: once per depth and once per band.
+        assert_eq!(band_samples, depth_samples);
+        // 7,200 centre words per epoch, one step in 64 sampled.
+        assert!((100..=125).contains(&root_samples), "{root_samples}");
+        for r in &rows {
+            let g: f64 = r[4].parse().unwrap();
+            let share: f64 = r[6].parse().unwrap();
+            assert!(
+                (0.0..=1.0).contains(&g) && (0.0..=1.0).contains(&share),
+                "{r:?}"
+            );
+        }
+    }
+    // The error signal at the root shrinks as the model learns.
+    let root_g = |epoch: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[0] == epoch && r[1] == "depth" && r[2] == "0")
+            .unwrap()[4]
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        root_g("3") < root_g("1"),
+        "{} vs {}",
+        root_g("3"),
+        root_g("1")
+    );
+
+    let svg = dir.path("d.svg");
+    let o = run(w2v().arg("plot-diagnostics").arg(&csv).arg("-o").arg(&svg));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg") && chart.contains("</svg>"));
+    assert_eq!(
+        chart.matches("<polyline").count(),
+        3 * 6,
+        "3 epochs x 6 panels"
+    );
+
+    let o = run(w2v()
+        .arg("plot-diagnostics")
+        .arg(&corpus)
+        .arg("-o")
+        .arg(&svg));
+    assert_one_line_error(&o, 1, "diagnostics");
+    let no_hs = run(w2v()
+        .args(train_args(&corpus, &dir.path("x.w2v")))
+        .args(["--no-hs", "--negative", "3", "--diagnostics"])
+        .arg(dir.path("x.csv")));
+    assert_one_line_error(&no_hs, 2, "--diagnostics");
+}
+
+#[test]
+fn adagrad_trains_every_architecture_and_tree() {
+    let dir = TempDir::new("adagrad");
+    let corpus = dir.write("c.txt", topic_corpus(600));
+    for arch in [&[][..], &["--cbow"][..]] {
+        for tree in ["huffman", "balanced"] {
+            let model = dir.path("m.w2v");
+            let log = dir.path("loss.csv");
+            let o = run(w2v()
+                .args(train_args(&corpus, &model))
+                .args(["--sample", "0", "--optimizer", "adagrad", "--tree", tree])
+                .arg("--loss-log")
+                .arg(&log)
+                .args(arch));
+            assert!(o.status.success(), "{arch:?} {tree}: {}", stderr(&o));
+            let losses = losses(&log);
+            assert!(losses[2] < losses[0], "{arch:?} {tree}: {losses:?}");
+            let sep = topic_separation(&model, &dir);
+            assert!(sep > 0.3, "{arch:?} {tree}: topic separation {sep}");
+        }
+    }
+    let o = run(w2v().args(train_args(&corpus, &dir.path("x.w2v"))).args([
+        "--optimizer",
+        "adagrad",
+        "--negative",
+        "5",
+    ]));
+    assert_one_line_error(&o, 2, "--optimizer");
+}
