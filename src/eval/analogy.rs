@@ -93,7 +93,21 @@ pub struct AnalogyReport {
     pub total: Score,
     /// All questions in the file; `total.seen` of them were in the restricted vocabulary.
     pub questions: usize,
+    /// The seen questions again, split by the frequency rank of the expected answer, to show
+    /// how a model does on rare words.
+    pub answer_ranks: Vec<RankBand>,
 }
+
+/// Questions whose expected answer has a 1-based frequency rank in `first..=last`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RankBand {
+    pub first: usize,
+    pub last: usize,
+    pub score: Score,
+}
+
+/// Where the answer-rank bands start (1-based ranks); the last ends at the restriction.
+const RANK_BAND_STARTS: [usize; 3] = [1, 1_001, 10_001];
 
 fn percent(score: &Score) -> String {
     match score.accuracy() {
@@ -108,7 +122,8 @@ impl fmt::Display for AnalogyReport {
             .sections
             .iter()
             .map(|s| s.name.len())
-            .fold(9, usize::max);
+            .fold(9, usize::max)
+            .max(if self.answer_ranks.len() > 1 { 24 } else { 0 });
         let line = |f: &mut fmt::Formatter<'_>, name: &str, s: &Score| {
             writeln!(
                 f,
@@ -123,6 +138,22 @@ impl fmt::Display for AnalogyReport {
         }
         line(f, "semantic", &self.semantic)?;
         line(f, "syntactic", &self.syntactic)?;
+        // One band would only repeat the total.
+        let bands = if self.answer_ranks.len() > 1 {
+            &self.answer_ranks[..]
+        } else {
+            &[]
+        };
+        for band in bands {
+            let name = format!("answer rank {}-{}", band.first, band.last);
+            writeln!(
+                f,
+                "{name:<width$} {:>8} ({}/{})",
+                percent(&band.score),
+                band.score.correct,
+                band.score.seen
+            )?;
+        }
         let t = &self.total;
         write!(
             f,
@@ -206,9 +237,29 @@ pub fn evaluate_analogies(
     let predicted = answers(normed.view(), &rows, method, max_words);
 
     let mut scores = vec![Score::default(); sections.len()];
+    let mut answer_ranks: Vec<RankBand> = RANK_BAND_STARTS
+        .iter()
+        .enumerate()
+        .filter(|&(_, &first)| first <= n)
+        .map(|(i, &first)| RankBand {
+            first,
+            last: RANK_BAND_STARTS
+                .get(i + 1)
+                .map_or(n, |next| (next - 1).min(n)),
+            score: Score::default(),
+        })
+        .collect();
     for ((q, &s), p) in rows.iter().zip(&owner).zip(predicted) {
+        let correct = usize::from(p == q[3]);
         scores[s].seen += 1;
-        scores[s].correct += usize::from(p == q[3]);
+        scores[s].correct += correct;
+        if let Some(band) = answer_ranks
+            .iter_mut()
+            .find(|b| (b.first..=b.last).contains(&(q[3] + 1)))
+        {
+            band.score.seen += 1;
+            band.score.correct += correct;
+        }
     }
     let split = SEMANTIC_SECTIONS.min(scores.len());
     AnalogyReport {
@@ -218,6 +269,7 @@ pub fn evaluate_analogies(
         syntactic: Score::sum(&scores[split..]),
         total: Score::sum(&scores),
         questions: sections.iter().map(|s| s.questions.len()).sum(),
+        answer_ranks,
         sections: sections
             .iter()
             .zip(scores)
@@ -448,6 +500,37 @@ mod tests {
         let s = [section("royal", &["man king woman queen"])];
         assert_eq!(total(&e, &s, 7, Method::Add), (0, 1));
         assert_eq!(total(&e, &s, 6, Method::Add), (1, 1));
+    }
+
+    #[test]
+    fn seen_questions_are_split_by_the_answers_rank() {
+        // The royals, then filler words, then a rare twin of "queen" at rank 1,003.
+        let e = royals();
+        let mut words: Vec<String> = e.words.clone();
+        let mut vectors = e.vectors.clone();
+        for i in words.len()..1_002 {
+            words.push(format!("filler{i}"));
+            vectors
+                .push_row(ndarray::ArrayView1::from(&[0.0, 0.0, 0.0, 1.0]))
+                .unwrap();
+        }
+        words.push("queenly".into());
+        let queen = vectors.row(3).to_owned();
+        vectors.push_row(queen.view()).unwrap();
+        let e = Embeddings::new(words, vectors);
+        let s = [section(
+            "royal",
+            &["man king woman queen", "man king woman queenly"],
+        )];
+        let r = evaluate_analogies(&e, &s, 30_000, Method::Add);
+        let bands: Vec<(usize, usize, usize, usize)> = r
+            .answer_ranks
+            .iter()
+            .map(|b| (b.first, b.last, b.score.correct, b.score.seen))
+            .collect();
+        // The tie between queen and its twin goes to the more frequent word.
+        assert_eq!(bands, [(1, 1000, 1, 1), (1001, 1003, 0, 1)]);
+        assert!(r.to_string().contains("answer rank 1001-1003"));
     }
 
     #[test]
