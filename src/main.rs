@@ -67,7 +67,7 @@ struct TrainArgs {
     /// Subsampling threshold for frequent words (0 turns it off).
     #[arg(long, default_value_t = 1e-3)]
     sample: f64,
-    /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW].
+    /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW; 0.3 with AdaGrad].
     #[arg(long)]
     alpha: Option<f32>,
     /// Passes over the corpus.
@@ -248,6 +248,10 @@ fn train(a: TrainArgs) -> Result<()> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
+    let optimizer = match a.optimizer {
+        OptimizerArg::Sgd => Optimizer::Sgd,
+        OptimizerArg::Adagrad => Optimizer::AdaGrad,
+    };
     let settings = Settings {
         architecture,
         dim: a.dim,
@@ -255,7 +259,7 @@ fn train(a: TrainArgs) -> Result<()> {
         min_count: a.min_count,
         max_vocab: a.max_vocab,
         sample: a.sample,
-        alpha: a.alpha.unwrap_or(architecture.default_alpha()),
+        alpha: a.alpha.unwrap_or(architecture.default_alpha_for(optimizer)),
         epochs: a.epochs,
         threads,
         seed: a.seed,
@@ -264,10 +268,7 @@ fn train(a: TrainArgs) -> Result<()> {
             TreeArg::Huffman => TreeKind::Huffman,
             TreeArg::Balanced => TreeKind::Balanced,
         },
-        optimizer: match a.optimizer {
-            OptimizerArg::Sgd => Optimizer::Sgd,
-            OptimizerArg::Adagrad => Optimizer::AdaGrad,
-        },
+        optimizer,
         negative: a.negative,
         ns_exponent: a.ns_exponent,
         tokenizer: match a.tokenizer {

@@ -44,6 +44,16 @@ impl Architecture {
         }
     }
 
+    /// The starting learning rate when none is given: word2vec's for SGD; for AdaGrad, whose
+    /// steps shrink with each row's history, 0.3 (the best of 0.025-1.0 after one epoch of
+    /// skip-gram and CBOW on bench-10m; see docs/hierarchical-softmax.md).
+    pub fn default_alpha_for(self, optimizer: Optimizer) -> f32 {
+        match optimizer {
+            Optimizer::Sgd => self.default_alpha(),
+            Optimizer::AdaGrad => 0.3,
+        }
+    }
+
     /// word2vec's default starting learning rate.
     pub fn default_alpha(self) -> f32 {
         match self {
