@@ -776,8 +776,14 @@ fn diagnostics_change_nothing_and_draw_a_chart() {
     for with in [false, true] {
         let model = dir.path(&format!("m{with}.w2v"));
         let mut cmd = w2v();
-        cmd.args(train_args(&corpus, &model))
-            .args(["--threads", "1", "--seed", "3", "--sample", "0"]);
+        cmd.args(train_args(&corpus, &model)).args([
+            "--threads",
+            "1",
+            "--seed",
+            "3",
+            "--sample",
+            "0",
+        ]);
         if with {
             cmd.arg("--diagnostics").arg(&csv);
         }
