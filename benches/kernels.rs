@@ -5,7 +5,7 @@
 //! call / ns per call; a multiply-add counts as two).
 //!
 //! ```text
-//! cargo bench --bench kernels                        # everything (about a minute)
+//! cargo bench --bench kernels                        # everything (about half a minute)
 //! cargo bench --bench kernels -- hs_step avx2        # names containing "hs_step" or "avx2"
 //! cargo bench --bench kernels -- --reps 21 --ms 100  # steadier figures
 //! ```
