@@ -9,7 +9,7 @@ use super::{Grouping, Row};
 const PANEL_W: f64 = 440.0;
 const PANEL_H: f64 = 220.0;
 const MARGIN_L: f64 = 70.0;
-const MARGIN_T: f64 = 60.0;
+const MARGIN_T: f64 = 84.0;
 const GAP_X: f64 = 90.0;
 const GAP_Y: f64 = 80.0;
 const COLORS: [&str; 10] = [
@@ -138,10 +138,13 @@ impl Axis {
                 .map(|p| (10f64.powi(p), format!("1e{p}")))
                 .collect()
         } else {
+            let step = (self.hi - self.lo) / 4.0;
+            // Enough decimals that neighbouring ticks never print alike.
+            let decimals = (1.0 - step.log10().floor()).max(0.0) as usize;
             (0..=4)
                 .map(|i| {
-                    let v = self.lo + (self.hi - self.lo) * i as f64 / 4.0;
-                    (v, format!("{v:.3}"))
+                    let v = self.lo + step * i as f64;
+                    (v, format!("{v:.decimals$}"))
                 })
                 .collect()
         }
