@@ -75,6 +75,11 @@ pub trait OutputLayer: Sync {
 /// The most predictions [`OutputLayer::step_many`] takes at once.
 pub const GROUP: usize = 16;
 
+/// How many nodes ahead on the path a node row is requested from memory. One node's work is
+/// shorter than a cache miss when few contexts share it (CBOW: one), so one ahead leaves the
+/// next load still waiting.
+const PREFETCH_AHEAD: usize = 4;
+
 pub struct HierarchicalSoftmax<'a> {
     pub tree: &'a Tree,
     pub nodes: SharedMatrix<'a>,
@@ -131,8 +136,8 @@ impl HierarchicalSoftmax<'_> {
         debug_assert!(m <= GROUP && grads.len() == m * dim);
         let path = self.tree.path(target);
         let mut loss = 0.0;
-        if let Some(&first) = path.points.first() {
-            self.nodes.prefetch(first as usize);
+        for &node in path.points.iter().take(PREFETCH_AHEAD) {
+            self.nodes.prefetch(node as usize);
         }
         // Squared norms of the hidden vectors, for AdaGrad's accumulators.
         let mut h_sq = [0f32; GROUP];
@@ -150,7 +155,7 @@ impl HierarchicalSoftmax<'_> {
         let mut g = [0f32; GROUP];
         let mut f = [0f32; GROUP];
         for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
-            if let Some(&next) = path.points.get(i + 1) {
+            if let Some(&next) = path.points.get(i + PREFETCH_AHEAD) {
                 self.nodes.prefetch(next as usize);
             }
             let row = self.nodes.row_mut(node as usize);
