@@ -410,6 +410,7 @@ impl Run<'_> {
         let n = sentence.len();
         let dim = self.dim;
         for pos in 0..n {
+            self.prefetch_next::<O>(out, sentence, pos);
             let reach = self.draw_window(&mut local.rng);
             let target = sentence[pos];
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
@@ -450,6 +451,7 @@ impl Run<'_> {
         let sentence = &buffers.sentence;
         let n = sentence.len();
         for pos in 0..n {
+            self.prefetch_next::<O>(out, sentence, pos);
             let reach = self.draw_window(&mut local.rng);
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
             if hi == lo {
@@ -478,6 +480,19 @@ impl Run<'_> {
             }
             tally.loss += loss as f64;
             tally.predictions += 1;
+        }
+    }
+
+    /// While position `pos` trains, starts loading what position `pos + 1` will need: its
+    /// output rows and the word that enters the window. Their loads are cache misses, and
+    /// issuing them one word early hides them behind this word's work.
+    #[inline(always)]
+    fn prefetch_next<O: OutputLayer>(&self, out: &O, sentence: &[u32], pos: usize) {
+        if let Some(&next) = sentence.get(pos + 1) {
+            out.prefetch(next);
+        }
+        if let Some(&entering) = sentence.get(pos + 1 + self.window) {
+            self.input.prefetch(entering as usize);
         }
     }
 

@@ -70,6 +70,10 @@ pub trait OutputLayer: Sync {
         }
         loss
     }
+
+    /// A hint that a step for `target` comes next: start loading the rows it will need.
+    #[inline(always)]
+    fn prefetch(&self, _target: u32) {}
 }
 
 /// The most predictions [`OutputLayer::step_many`] takes at once.
@@ -112,6 +116,14 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
         alpha: f32,
     ) -> f32 {
         self.step_group::<K>(local, target, hiddens, grads, alpha)
+    }
+
+    /// The rows below the first few levels: those near the root are in cache anyway.
+    #[inline(always)]
+    fn prefetch(&self, target: u32) {
+        for &node in self.tree.path(target).points.iter().skip(PREFETCH_AHEAD) {
+            self.nodes.prefetch(node as usize);
+        }
     }
 }
 
@@ -288,6 +300,11 @@ impl OutputLayer for Both<'_> {
     ) -> f32 {
         self.hs.step_many::<K>(local, target, hiddens, grads, alpha)
             + self.ns.step_many::<K>(local, target, hiddens, grads, alpha)
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, target: u32) {
+        self.hs.prefetch(target);
     }
 }
 
