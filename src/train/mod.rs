@@ -256,14 +256,13 @@ impl Run<'_> {
             let (loss, predictions) = tallies
                 .iter()
                 .fold((0.0, 0), |(l, n), t| (l + t.loss, n + t.predictions));
-            let gradients = tallies.iter().filter_map(|t| t.gradients.as_ref()).fold(
-                None,
-                |acc: Option<GradientStats>, g| {
-                    let mut acc = acc.unwrap_or_default();
-                    acc.merge(g);
-                    Some(acc)
-                },
-            );
+            let gradients = self.diagnostics.then(|| {
+                let mut all = GradientStats::default();
+                for g in tallies.iter().filter_map(|t| t.gradients.as_ref()) {
+                    all.merge(g);
+                }
+                all
+            });
             let words = self.counter.load(Ordering::Relaxed);
             let epoch_report = EpochReport {
                 epoch: epoch + 1,
