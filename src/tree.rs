@@ -36,9 +36,9 @@ impl Tree {
     /// created in ascending order of weight.
     ///
     /// On equal weights the internal node is merged first, as word2vec C does. Every tie rule
-    /// gives an optimal tree, but not the same one: this rule gives frequent words shorter
-    /// and rare words longer codes than leaves-first (gensim's), and on bench-10m it scored
-    /// about one analogy point more (docs/hierarchical-softmax.md).
+    /// gives an optimal tree, but not the same one: the rule decides which words share
+    /// internal nodes (and, in general, some code lengths). On bench-10m this rule scored about
+    /// one analogy point more than leaves-first, gensim's (docs/hierarchical-softmax.md).
     pub fn huffman(counts: &[u64]) -> Tree {
         let v = counts.len();
         assert!(v >= 2, "a tree needs at least two words");
