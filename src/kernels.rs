@@ -295,6 +295,13 @@ impl SigmoidTable {
         self.sigmoid[self.index(x)]
     }
 
+    /// σ(x) and ln σ(x) from one table index, for |x| < MAX_EXP.
+    #[inline(always)]
+    pub fn sigmoid_and_log(&self, x: f32) -> (f32, f32) {
+        let i = self.index(x);
+        (self.sigmoid[i], self.log_sigmoid[i])
+    }
+
     /// ln σ(x) for any x: the table inside the range, the exact asymptote outside it.
     #[inline(always)]
     pub fn log_sigmoid(&self, x: f32) -> f32 {

@@ -174,12 +174,15 @@ impl HierarchicalSoftmax<'_> {
             K::dot_many(row, hiddens, &mut f[..m]);
             for j in 0..m {
                 let fj = f[j];
-                loss -= self.table.log_sigmoid(if code == 0 { fj } else { -fj });
-                g[j] = if fj <= -MAX_EXP || fj >= MAX_EXP {
-                    0.0
+                if fj <= -MAX_EXP || fj >= MAX_EXP {
+                    loss -= self.table.log_sigmoid(if code == 0 { fj } else { -fj });
+                    g[j] = 0.0;
                 } else {
-                    1.0 - code as f32 - self.table.sigmoid(fj)
-                };
+                    // One table index for both: ln σ(-f) = ln σ(f) - f.
+                    let (s, log_s) = self.table.sigmoid_and_log(fj);
+                    loss -= if code == 0 { log_s } else { log_s - fj };
+                    g[j] = 1.0 - code as f32 - s;
+                }
             }
             let rate = self.rates.rate(node as usize, alpha, || {
                 (0..m).map(|j| g[j] * g[j] * h_sq[j]).sum::<f32>() / dim as f32
