@@ -11,8 +11,8 @@
 //! the raw gradient Σ g · row (no learning rate), and the caller applies its own step size, so
 //! an optimizer can scale every row separately.
 //!
-//! The loss is exact (-ln σ of the signed score), including for saturated scores, so it never
-//! overflows and does not depend on the clipping.
+//! The loss is -ln σ of the signed score: from the sigmoid table inside ±6 (the entry σ comes
+//! from), exact outside, so it never overflows and does not depend on the clipping.
 
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
