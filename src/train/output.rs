@@ -158,12 +158,16 @@ impl HierarchicalSoftmax<'_> {
                 *sq = K::dot(h, h);
             }
         }
-        let mut probe = local.probe.as_mut().and_then(|p| p.tick().then_some(p));
-        let probe_h_norm = if probe.is_some() {
-            K::dot(hiddens[0], hiddens[0]).sqrt()
-        } else {
-            0.0
-        };
+        // A sampled step records the first hidden vector's updates; its norm and the target's
+        // band are the same at every node.
+        let mut probe = local
+            .probe
+            .as_mut()
+            .and_then(|p| p.tick().then_some(p))
+            .map(|p| {
+                let h_norm = K::dot(hiddens[0], hiddens[0]).sqrt();
+                (p, h_norm, band_of(target as usize, self.tree.leaves()))
+            });
         let mut g = [0f32; GROUP];
         let mut f = [0f32; GROUP];
         for (i, (&node, &code)) in path.points.iter().zip(path.codes).enumerate() {
@@ -187,12 +191,10 @@ impl HierarchicalSoftmax<'_> {
             let rate = self.rates.rate(node as usize, alpha, || {
                 (0..m).map(|j| g[j] * g[j] * h_sq[j]).sum::<f32>() / dim as f32
             });
-            if let Some(p) = probe.as_deref_mut() {
+            if let Some((p, h_norm, band)) = probe.as_mut() {
                 let saturated = f[0] <= -MAX_EXP || f[0] >= MAX_EXP;
-                let band = band_of(target as usize, self.tree.leaves());
                 let g0 = g[0].abs();
-                p.stats
-                    .record(i, band, g0, rate * g0 * probe_h_norm, saturated);
+                p.stats.record(i, *band, g0, rate * g0 * *h_norm, saturated);
             }
             K::update_many(row, hiddens, rate, &g[..m], grads);
         }
