@@ -139,18 +139,17 @@ impl VocabBuilder {
         map
     }
 
-    /// Applies min-count and sorts by descending count, ties by the word's bytes so the order
-    /// never depends on hashing or reading order. Returns the vocabulary and provisional id →
-    /// rank (or [`DROPPED`]).
+    /// Applies min-count and sorts by descending count, ties in first-occurrence order (the
+    /// provisional ids), as word2vec C orders them: which words make a `--restrict` cut or
+    /// share a Huffman parent then matches C on the same corpus. Returns the vocabulary and
+    /// provisional id → rank (or [`DROPPED`]).
     pub fn finish(self, min_count: u64) -> (Vocab, Vec<u32>) {
         let mut order: Vec<u32> = (0..self.words.len() as u32)
             .filter(|&i| self.counts[i as usize] >= min_count)
             .collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
-            self.counts[b]
-                .cmp(&self.counts[a])
-                .then_with(|| self.words[a].as_bytes().cmp(self.words[b].as_bytes()))
+            self.counts[b].cmp(&self.counts[a]).then(a.cmp(&b))
         });
         let mut map = vec![DROPPED; self.words.len()];
         for (rank, &old) in order.iter().enumerate() {
@@ -304,14 +303,14 @@ mod tests {
     }
 
     #[test]
-    fn sorted_by_count_then_bytes_with_min_count() {
-        let (b, ids) = build("b a c b a d b e e", None);
+    fn sorted_by_count_then_first_occurrence_with_min_count() {
+        let (b, ids) = build("b e c b a d b a e", None);
         let (v, map) = b.finish(2);
-        assert_eq!(v.words(), ["b", "a", "e"]);
+        assert_eq!(v.words(), ["b", "e", "a"]);
         assert_eq!(v.counts(), [3, 2, 2]);
         let ranks: Vec<u32> = ids.iter().map(|&i| map[i as usize]).collect();
-        assert_eq!(ranks, [0, 1, DROPPED, 0, 1, DROPPED, 0, 2, 2]);
-        assert_eq!(v.id("e"), Some(2));
+        assert_eq!(ranks, [0, 1, DROPPED, 0, 2, DROPPED, 0, 2, 1]);
+        assert_eq!(v.id("e"), Some(1));
         assert_eq!(v.id("c"), None);
     }
 
