@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 #[cfg(target_arch = "x86_64")]
-use w2v::kernels::Avx2Fma;
+use w2v::kernels::{Avx2Fma, Avx512};
 use w2v::kernels::{Kernel, Portable, SigmoidTable};
 use w2v::sampler::AliasSampler;
 use w2v::shared::SharedMatrix;
@@ -113,13 +113,34 @@ unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Runs `$bench::<K>(args)` for the portable kernel and, where the CPU has it, AVX2+FMA.
+#[cfg(target_arch = "x86_64")]
+impl BenchKernel for Avx512 {
+    const NAME: &'static str = "avx512";
+    #[inline(always)]
+    fn enter<R>(f: impl FnOnce() -> R) -> R {
+        // SAFETY: `each_kernel!` uses Avx512 only after `Avx512::detect()` returned true.
+        unsafe { with_avx512(f) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Runs `$bench::<K>(args)` for the portable kernel and, where the CPU has them, AVX2+FMA and
+/// AVX-512.
 macro_rules! each_kernel {
     ($bench:ident ( $($arg:expr),* )) => {{
         $bench::<Portable>($($arg),*);
         #[cfg(target_arch = "x86_64")]
         if Avx2Fma::detect() {
             $bench::<Avx2Fma>($($arg),*);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if Avx512::detect() {
+            $bench::<Avx512>($($arg),*);
         }
     }};
 }

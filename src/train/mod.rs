@@ -20,7 +20,7 @@ use rand::{RngCore, SeedableRng};
 use crate::corpus::{EncodedCorpus, MAX_SENTENCE_WORDS};
 use crate::diagnostics::GradientStats;
 use crate::error::{Error, Result};
-use crate::kernels::{Kernel, Portable, SigmoidTable};
+use crate::kernels::{Kernel, KernelChoice, Portable, SigmoidTable};
 use crate::model::{Architecture, Model, Optimizer};
 use crate::sampler::AliasSampler;
 use crate::shared::SharedMatrix;
@@ -290,12 +290,26 @@ impl Run<'_> {
 
     /// Picks the fastest kernel this CPU has, once per thread and epoch.
     fn worker<O: OutputLayer>(&self, out: &O, epoch: u32, next_chunk: &AtomicUsize) -> Tally {
-        #[cfg(target_arch = "x86_64")]
-        if crate::kernels::Avx2Fma::detect() && std::env::var_os("W2V_PORTABLE_KERNEL").is_none() {
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { self.worker_avx2(out, epoch, next_chunk) };
+        match KernelChoice::detect() {
+            // SAFETY: `detect` picks a kernel only when the CPU has its features.
+            #[cfg(target_arch = "x86_64")]
+            KernelChoice::Avx512 => unsafe { self.worker_avx512(out, epoch, next_chunk) },
+            #[cfg(target_arch = "x86_64")]
+            KernelChoice::Avx2Fma => unsafe { self.worker_avx2(out, epoch, next_chunk) },
+            _ => self.worker_with::<Portable, O>(out, epoch, next_chunk),
         }
-        self.worker_with::<Portable, O>(out, epoch, next_chunk)
+    }
+
+    /// The whole worker compiled with AVX-512, so the kernels inline into it.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn worker_avx512<O: OutputLayer>(
+        &self,
+        out: &O,
+        epoch: u32,
+        next_chunk: &AtomicUsize,
+    ) -> Tally {
+        self.worker_with::<crate::kernels::Avx512, O>(out, epoch, next_chunk)
     }
 
     /// The whole worker compiled with AVX2+FMA, so the kernels inline into it.
