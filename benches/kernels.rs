@@ -449,6 +449,7 @@ fn bench_hs_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
         nodes: SharedMatrix::new(&mut nodes, dim),
         table: &table,
         rates: RowRates::Sgd,
+        local_from: usize::MAX,
     };
     let mut input = fx.input.clone();
     let input = SharedMatrix::new(&mut input, dim);

@@ -151,7 +151,10 @@ fn words_sharing_contexts_end_up_closer_skipgram_and_cbow() {
         let model = dir.path("m.w2v");
         let mut args = train_args(&corpus, &model);
         args.extend(arch.map(String::from));
-        args.extend(["--sample".to_string(), "0".to_string()]);
+        // Two threads: hierarchical softmax then trains the nodes next to the root in
+        // per-thread copies that are merged back (the corpus is one work chunk, so one thread
+        // trains it all, and its merges alone must carry the root's training).
+        args.extend(["--sample", "0", "--threads", "2"].map(String::from));
         let o = run(w2v().args(&args));
         assert!(o.status.success(), "{}", stderr(&o));
         let vecs = dir.path("v.txt");

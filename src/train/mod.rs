@@ -24,13 +24,17 @@ use crate::kernels::{Kernel, KernelChoice, Portable, SigmoidTable};
 use crate::model::{Architecture, Model, Optimizer};
 use crate::sampler::AliasSampler;
 use crate::shared::SharedMatrix;
-use output::{Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP};
+use output::{
+    Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP, LOCAL_NODE_ROWS,
+};
 
 const _: () = assert!(SKIPGRAM_GROUP <= GROUP);
 use rates::{RowRates, ADAGRAD_START};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
 pub const CHUNK_WORDS: usize = 10_000;
+/// Words a thread trains between merges of its private output rows (see `LocalRows`).
+const MERGE_WORDS: usize = 200;
 const REPORT_WORDS: u64 = 10_000;
 /// The learning rate never falls below this share of its start (word2vec's floor).
 const MIN_ALPHA_RATIO: f32 = 1e-4;
@@ -153,11 +157,17 @@ pub fn train(
     };
     let sampler =
         (settings.negative > 0).then(|| AliasSampler::new(vocab.counts(), settings.ns_exponent));
+    let threads = settings.threads.max(1);
     let hs = tree
         .as_ref()
         .filter(|_| settings.hs)
         .map(|tree| HierarchicalSoftmax {
             tree,
+            local_from: if threads > 1 {
+                tree.internal_nodes().saturating_sub(LOCAL_NODE_ROWS)
+            } else {
+                usize::MAX
+            },
             nodes: SharedMatrix::new(nodes, dim),
             table: &table,
             rates: rates(&mut node_acc),
@@ -168,7 +178,6 @@ pub fn train(
         k: settings.negative,
         table: &table,
     });
-    let threads = settings.threads.max(1);
     let epochs = settings.epochs;
     let report = match (hs, ns) {
         (Some(hs), Some(ns)) => run.epochs(&Both { hs, ns }, epochs, threads),
@@ -350,6 +359,8 @@ impl Run<'_> {
         let mut tally = Tally::default();
         let mut reported = Tally::default();
         let mut local = Local::new(0, self.diagnostics);
+        local.rows = out.local_rows();
+        let mut unmerged_words = 0;
         let mut unreported_words = 0u64;
         let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
         while !self.stop.load(Ordering::Relaxed) {
@@ -382,12 +393,22 @@ impl Run<'_> {
                         self.cbow_sentence::<K, O>(out, &mut local, &mut buffers, alpha, &mut tally)
                     }
                 }
+                unmerged_words += words.len();
+                if unmerged_words >= MERGE_WORDS {
+                    if let Some(rows) = local.rows.as_mut() {
+                        out.merge(rows);
+                    }
+                    unmerged_words = 0;
+                }
                 unreported_words += words.len() as u64;
                 if unreported_words >= REPORT_WORDS {
                     alpha = self.report(epoch, unreported_words, &tally, &mut reported);
                     unreported_words = 0;
                 }
             }
+        }
+        if let Some(rows) = local.rows.as_mut() {
+            out.merge(rows);
         }
         self.report(epoch, unreported_words, &tally, &mut reported);
         tally.gradients = local.probe.map(|p| p.stats);
@@ -567,6 +588,42 @@ mod tests {
         assert!((p - 0.11).abs() < 1e-6, "{p}");
         assert_eq!(keep[2], u32::MAX);
         assert!(keep_thresholds(&[5, 5], 0.0).is_empty());
+    }
+
+    /// With two threads the nodes next to the root train only in per-thread copies; what
+    /// they learn must reach the model through the merges.
+    #[test]
+    fn private_node_rows_are_merged_into_the_model() {
+        use crate::model::Settings;
+        use crate::vocab::Vocab;
+        use rand::Rng;
+        let (v, dim) = (40usize, 8usize);
+        let counts: Vec<u64> = (0..v as u64).map(|i| 1000 - 10 * i).collect();
+        let words = (0..v).map(|i| format!("w{i}")).collect();
+        let settings = Settings {
+            dim,
+            threads: 2,
+            epochs: 1,
+            sample: 0.0,
+            ..Default::default()
+        };
+        let mut model = Model::new(settings, Vocab::new(words, counts));
+        // 30,000 words: three work chunks, so both threads train.
+        let mut corpus = EncodedCorpus::default();
+        let mut rng = SmallRng::seed_from_u64(1);
+        for _ in 0..3000 {
+            for _ in 0..10 {
+                corpus.push(rng.random_range(0..v as u32));
+            }
+            corpus.end_sentence();
+        }
+        train(&mut model, &corpus, &Silent, &AtomicBool::new(false), false).unwrap();
+        let rows = model.nodes.len() / dim;
+        assert!(rows > LOCAL_NODE_ROWS);
+        for r in rows - LOCAL_NODE_ROWS..rows {
+            let row = &model.nodes[r * dim..(r + 1) * dim];
+            assert!(row.iter().any(|x| *x != 0.0), "node row {r} never merged");
+        }
     }
 
     #[test]
