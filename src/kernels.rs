@@ -119,6 +119,37 @@ impl Avx2Fma {
     }
 }
 
+/// `dot_many` four vectors at a time with `dot4`, the rest one by one; checks the lengths
+/// `dot4` relies on.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dot_many_by_fours<K: Kernel>(
+    row: &[f32],
+    vectors: &[&[f32]],
+    out: &mut [f32],
+    dot4: impl Fn(&[f32], [&[f32]; 4]) -> [f32; 4],
+) {
+    assert!(out.len() >= vectors.len() && vectors.iter().all(|v| v.len() == row.len()));
+    let mut j = 0;
+    while j + 4 <= vectors.len() {
+        let quad = [vectors[j], vectors[j + 1], vectors[j + 2], vectors[j + 3]];
+        out[j..j + 4].copy_from_slice(&dot4(row, quad));
+        j += 4;
+    }
+    for k in j..vectors.len() {
+        out[k] = K::dot(row, vectors[k]);
+    }
+}
+
+/// The lengths the intrinsic `update_many` kernels rely on.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn check_many_lengths(row: &[f32], vectors: &[&[f32]], g: &[f32], grads: &[f32]) {
+    let dim = row.len();
+    assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
+    assert!(vectors.iter().all(|v| v.len() == dim));
+}
+
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Avx2Fma {
     #[inline(always)]
@@ -137,25 +168,13 @@ impl Kernel for Avx2Fma {
 
     #[inline(always)]
     fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        assert!(out.len() >= vectors.len() && vectors.iter().all(|v| v.len() == row.len()));
-        let mut j = 0;
-        while j + 4 <= vectors.len() {
-            let quad = [vectors[j], vectors[j + 1], vectors[j + 2], vectors[j + 3]];
-            // SAFETY: AVX2+FMA detected; lengths checked above.
-            let d = unsafe { avx2::dot4(row, quad) };
-            out[j..j + 4].copy_from_slice(&d);
-            j += 4;
-        }
-        for k in j..vectors.len() {
-            out[k] = Self::dot(row, vectors[k]);
-        }
+        // SAFETY: AVX2+FMA detected; `dot_many_by_fours` checked the lengths.
+        dot_many_by_fours::<Self>(row, vectors, out, |r, quad| unsafe { avx2::dot4(r, quad) });
     }
 
     #[inline(always)]
     fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
-        let dim = row.len();
-        assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
-        assert!(vectors.iter().all(|v| v.len() == dim));
+        check_many_lengths(row, vectors, g, grads);
         // SAFETY: AVX2+FMA detected; lengths checked above.
         unsafe { avx2::update_many(row, vectors, rate, g, grads) }
     }
@@ -197,25 +216,15 @@ impl Kernel for Avx512 {
 
     #[inline(always)]
     fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        assert!(out.len() >= vectors.len() && vectors.iter().all(|v| v.len() == row.len()));
-        let mut j = 0;
-        while j + 4 <= vectors.len() {
-            let quad = [vectors[j], vectors[j + 1], vectors[j + 2], vectors[j + 3]];
-            // SAFETY: AVX-512 detected; lengths checked above.
-            let d = unsafe { avx512::dot4(row, quad) };
-            out[j..j + 4].copy_from_slice(&d);
-            j += 4;
-        }
-        for k in j..vectors.len() {
-            out[k] = Self::dot(row, vectors[k]);
-        }
+        // SAFETY: AVX-512 detected; `dot_many_by_fours` checked the lengths.
+        dot_many_by_fours::<Self>(row, vectors, out, |r, quad| unsafe {
+            avx512::dot4(r, quad)
+        });
     }
 
     #[inline(always)]
     fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
-        let dim = row.len();
-        assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
-        assert!(vectors.iter().all(|v| v.len() == dim));
+        check_many_lengths(row, vectors, g, grads);
         if vectors.len() > 1 {
             // SAFETY: AVX-512 detected; lengths checked above.
             unsafe { avx512::update_many(row, vectors, rate, g, grads) }
