@@ -61,10 +61,10 @@ impl Input {
             Input::Path(p) => {
                 let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
                 if meta.is_dir() {
-                    return Err(Error::Corpus(format!(
-                        "{}: is a directory, not a text file",
-                        p.display()
-                    )));
+                    return Err(Error::NotText {
+                        input: p.display().to_string(),
+                        problem: "is a directory, not a text file".into(),
+                    });
                 }
                 Ok(Box::new(File::open(p).map_err(|e| Error::io(p, e))?))
             }
@@ -153,7 +153,10 @@ impl Tokenizing<'_> {
                 }
                 first = false;
                 if let Some(problem) = not_text(&buf[..filled]) {
-                    return Ok(Err(Error::Corpus(format!("{name}: {problem}"))));
+                    return Ok(Err(Error::NotText {
+                        input: name.to_string(),
+                        problem: problem.to_string(),
+                    }));
                 }
             }
             let eof = n == 0;
@@ -280,7 +283,7 @@ fn not_text(sample: &[u8]) -> Option<String> {
     if let Some(kind) = compressed_kind(sample) {
         return Some(format!(
             "looks {kind}-compressed, not text; decompress it first \
-             (e.g. `zcat FILE | w2v train --input - ...`)"
+             (e.g. with zcat) and read the text from stdin"
         ));
     }
     let nuls = sample.iter().filter(|&&b| b == 0).count();

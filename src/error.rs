@@ -1,31 +1,121 @@
-//! The library's one error type. Only the binary formats it; every variant reads as one line.
+//! The library's one error type. Variants carry what went wrong as data (which setting, which
+//! file, which line); the binary decides how to word them for its users, e.g. which flag names
+//! a [`Setting`]. Every variant displays as one line.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// A training or query setting, named neutrally; the binary maps each to its flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    Dim,
+    Window,
+    MinCount,
+    MaxVocab,
+    Sample,
+    Alpha,
+    Epochs,
+    Threads,
+    Seed,
+    HierarchicalSoftmax,
+    Negative,
+    NsExponent,
+    Optimizer,
+    Tree,
+    Diagnostics,
+    Restrict,
+    TopK,
+}
+
+impl Setting {
+    /// A plain-words name for messages from the library itself.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Dim => "the vector dimension",
+            Setting::Window => "the window",
+            Setting::MinCount => "the minimum count",
+            Setting::MaxVocab => "the vocabulary cap",
+            Setting::Sample => "the subsampling threshold",
+            Setting::Alpha => "the learning rate",
+            Setting::Epochs => "the number of epochs",
+            Setting::Threads => "the number of threads",
+            Setting::Seed => "the seed",
+            Setting::HierarchicalSoftmax => "hierarchical softmax",
+            Setting::Negative => "the number of negative samples",
+            Setting::NsExponent => "the negative-sampling exponent",
+            Setting::Optimizer => "the optimizer",
+            Setting::Tree => "the tree",
+            Setting::Diagnostics => "gradient diagnostics",
+            Setting::Restrict => "the candidate restriction",
+            Setting::TopK => "the number of results",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// An operating-system error on a named file.
-    #[error("{path}: {source}")]
+    /// An operating-system error on a named file (or `<stdin>` / `<stdout>`).
+    #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    /// A value given by the user that cannot work; the binary exits with the usage code.
-    #[error("{0}")]
-    Usage(String),
-    /// The corpus cannot be trained on (empty, nothing reaches min-count, looks binary).
-    #[error("{0}")]
-    Corpus(String),
+    /// A setting whose value cannot work, alone or together with another setting.
+    #[error("{setting} {reason}")]
+    InvalidSetting {
+        setting: Setting,
+        /// Reads after the setting's name: "must be between 1 and 1000".
+        reason: String,
+    },
+    /// The text holds no words at all.
+    #[error("{inputs}: no words found (the input is empty or only whitespace)")]
+    EmptyCorpus { inputs: String },
+    /// Fewer than two words are frequent enough to train on.
+    #[error(
+        "{distinct} distinct words, but {} reach the minimum count {min_count}; a model needs \
+         at least 2 (lower the minimum count or use a larger corpus)",
+        match kept { 0 => "none".to_string(), k => format!("only {k}") }
+    )]
+    TooFewWords {
+        distinct: usize,
+        kept: usize,
+        min_count: u64,
+    },
+    /// An input that is not text to train on (a directory, a binary or compressed file).
+    #[error("{input}: {problem}")]
+    NotText { input: String, problem: String },
     /// A model, vector, vocabulary or test file that is not what it claims to be.
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
-    /// Training diverged (NaN or infinite values).
+    /// One line of a line-oriented file that cannot be parsed.
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        /// 1-based.
+        line: u64,
+        message: String,
+    },
+    /// The model cannot answer this kind of query (e.g. prediction without a tree).
     #[error("{0}")]
-    Numeric(String),
+    Unsupported(String),
+    /// Training diverged: the word vectors became NaN or infinite.
+    #[error(
+        "training diverged in epoch {epoch}: word vectors became NaN or infinite; the learning \
+         rate ({alpha}) is probably too high"
+    )]
+    Diverged { epoch: u32, alpha: f32 },
     /// A word asked for is not in the vocabulary.
-    #[error("'{0}' is not in the vocabulary")]
-    UnknownWord(String),
+    #[error("'{word}' is not in the vocabulary")]
+    UnknownWord { word: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -45,8 +135,57 @@ impl Error {
         }
     }
 
-    /// Whether the binary should exit with the usage code (2) rather than 1.
-    pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Usage(_))
+    pub fn parse(path: impl AsRef<Path>, line: u64, message: impl Into<String>) -> Self {
+        Error::Parse {
+            path: path.as_ref().to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    pub fn setting(setting: Setting, reason: impl Into<String>) -> Self {
+        Error::InvalidSetting {
+            setting,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn unknown_word(word: impl Into<String>) -> Self {
+        Error::UnknownWord { word: word.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_is_one_line() {
+        let errors = [
+            Error::io("a.txt", std::io::Error::other("boom")),
+            Error::setting(Setting::Dim, "must be between 1 and 100000"),
+            Error::EmptyCorpus {
+                inputs: "a.txt".into(),
+            },
+            Error::TooFewWords {
+                distinct: 3,
+                kept: 1,
+                min_count: 5,
+            },
+            Error::parse("q.txt", 7, "expected 4 words, found 3"),
+            Error::Diverged {
+                epoch: 2,
+                alpha: 1e6,
+            },
+            Error::unknown_word("horse"),
+        ];
+        for e in &errors {
+            let s = e.to_string();
+            assert!(!s.contains('\n') && !s.is_empty(), "{s:?}");
+        }
+        assert_eq!(errors[4].to_string(), "q.txt:7: expected 4 words, found 3");
+        assert!(errors[3]
+            .to_string()
+            .contains("only 1 reach the minimum count 5"));
     }
 }

@@ -1,8 +1,9 @@
 //! w2v: word2vec-family embeddings (skip-gram / CBOW with hierarchical softmax and negative
 //! sampling), trained lock-free on all cores.
 //!
-//! Data flows one way: `corpus` → `vocab` → `tree` / `sampler` → `model` → `train` → `eval` /
-//! `query` → `formats`.
+//! Data flows one way: `corpus` → `scan` (vocabulary and the corpus as ids) → `tree` /
+//! `sampler` → `model` → `train` → `eval` / `query` → `formats`. The library knows no flags,
+//! terminals or signals: the `w2v` binary turns arguments into these calls.
 
 pub mod corpus;
 pub mod diagnostics;
@@ -12,11 +13,10 @@ pub mod eval;
 pub mod formats;
 pub mod kernels;
 pub mod model;
-pub mod pipeline;
 pub mod predict;
-pub mod progress;
 pub mod query;
 pub mod sampler;
+pub mod scan;
 pub mod shared;
 pub mod train;
 pub mod tree;

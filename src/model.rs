@@ -180,43 +180,48 @@ impl Model {
         Embeddings::new(self.vocab.words().to_vec(), vectors)
     }
 
-    /// Refuses settings that cannot train, naming the option, before any work is done.
+    /// Refuses settings that cannot train, naming the setting, before any work is done.
     pub fn check_settings(s: &Settings) -> crate::Result<()> {
-        let fail = |m: &str| Err(crate::Error::Usage(m.to_string()));
+        use crate::error::{Error, Setting};
+        let fail = |setting: Setting, reason: &str| Err(Error::setting(setting, reason));
         if s.dim == 0 || s.dim > 100_000 {
-            return fail("--dim must be between 1 and 100000");
+            return fail(Setting::Dim, "must be between 1 and 100000");
         }
         if s.window == 0 || s.window > 1000 {
-            return fail("--window must be between 1 and 1000");
+            return fail(Setting::Window, "must be between 1 and 1000");
         }
         if s.epochs == 0 {
-            return fail("--epochs must be at least 1");
+            return fail(Setting::Epochs, "must be at least 1");
         }
         if s.threads == 0 || s.threads > 1024 {
-            return fail("--threads must be between 1 and 1024");
+            return fail(Setting::Threads, "must be between 1 and 1024");
         }
         if !(s.alpha.is_finite() && s.alpha > 0.0) {
-            return fail("--alpha must be a positive number");
+            return fail(Setting::Alpha, "must be a positive number");
         }
         if !(s.sample.is_finite() && s.sample >= 0.0) {
-            return fail("--sample must be 0 (off) or a positive number");
+            return fail(Setting::Sample, "must be 0 (off) or a positive number");
         }
         if !s.hs && s.negative == 0 {
-            return fail("--no-hs needs --negative K: at least one output layer must be on");
+            return fail(
+                Setting::HierarchicalSoftmax,
+                "is off and there are no negative samples: at least one output layer must be on",
+            );
         }
         if s.optimizer == Optimizer::AdaGrad && (!s.hs || s.negative > 0) {
             return fail(
-                "--optimizer adagrad works with hierarchical softmax alone (no --negative, no --no-hs)",
+                Setting::Optimizer,
+                "adagrad works with hierarchical softmax alone (no negative sampling)",
             );
         }
         if s.negative > 1000 {
-            return fail("--negative must be at most 1000");
+            return fail(Setting::Negative, "must be at most 1000");
         }
         if !s.ns_exponent.is_finite() {
-            return fail("--ns-exponent must be a finite number");
+            return fail(Setting::NsExponent, "must be a finite number");
         }
         if s.max_vocab == Some(0) {
-            return fail("--max-vocab must be at least 1");
+            return fail(Setting::MaxVocab, "must be at least 1");
         }
         Ok(())
     }

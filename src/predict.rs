@@ -104,7 +104,7 @@ impl<'a> Predictor<'a> {
     /// Fails with a usage error when the model has no tree (trained with `--no-hs`).
     pub fn new(model: &'a Model) -> Result<Self> {
         let tree = model.tree.as_ref().ok_or_else(|| {
-            Error::Usage("predict needs a model trained with hierarchical softmax (--hs)".into())
+            Error::Unsupported("prediction needs a model trained with hierarchical softmax".into())
         })?;
         let v = tree.leaves();
         let dim = model.dim();
@@ -112,7 +112,7 @@ impl<'a> Predictor<'a> {
             || model.nodes.len() != (v - 1) * dim
             || model.input.len() != v * dim
         {
-            return Err(Error::Usage(
+            return Err(Error::Unsupported(
                 "the model's tree, vocabulary and matrices disagree in size".into(),
             ));
         }

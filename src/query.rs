@@ -7,7 +7,7 @@ use crate::{Embeddings, Error, Result};
 /// The `k` words most cosine-similar to `word`, best first, without the word itself. Normalises
 /// the whole matrix per call; for many queries normalise once and use [`nearest_to_vector`].
 pub fn similar(emb: &Embeddings, word: &str, k: usize) -> Result<Vec<(String, f32)>> {
-    let row = find_row(emb, word).ok_or_else(|| Error::UnknownWord(word.to_string()))?;
+    let row = find_row(emb, word).ok_or_else(|| Error::unknown_word(word))?;
     let normed = emb.normalized();
     let hits = nearest_to_vector(&normed, normed.row(row), k, &[row]);
     Ok(hits
@@ -90,7 +90,9 @@ mod tests {
         assert_eq!(find_row(&e, "CAR"), Some(2));
         assert_eq!(find_row(&e, "Kitten"), Some(4));
         assert_eq!(similar(&e, "CAR", 1).unwrap()[0].0, "car");
-        assert!(matches!(similar(&e, "horse", 3), Err(Error::UnknownWord(w)) if w == "horse"));
+        assert!(
+            matches!(similar(&e, "horse", 3), Err(Error::UnknownWord { word }) if word == "horse")
+        );
     }
 
     #[test]

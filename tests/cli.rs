@@ -318,8 +318,11 @@ fn summary_line_and_loss_log() {
             && last.contains("vocabulary 12 words"),
         "{err}"
     );
+    // One line per finished epoch, besides the progress lines a log gets.
     assert_eq!(
-        err.lines().filter(|l| l.starts_with("epoch ")).count(),
+        err.lines()
+            .filter(|l| l.starts_with("epoch ") && l.contains(": loss "))
+            .count(),
         4,
         "{err}"
     );
@@ -592,17 +595,83 @@ fn a_huge_learning_rate_is_reported_not_saved() {
     assert!(!model.exists());
 }
 
-/// Waits for a child at most `secs` seconds; kills it and fails the test past that.
-fn wait_at_most(mut child: std::process::Child, secs: u64) -> Output {
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed().as_secs() > secs {
-            let _ = child.kill();
-            panic!("w2v did not stop within {secs} s");
+/// A running `w2v` whose stderr is read line by line as it comes, so the test can wait for
+/// what the program says instead of guessing how long it takes (and the pipe never fills).
+struct Watched {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watched {
+    fn spawn(mut cmd: Command) -> Watched {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watched {
+            child,
+            lines,
+            seen: Vec::new(),
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    child.wait_with_output().unwrap()
+
+    /// Blocks until a stderr line satisfies `wanted`; fails the test after `secs` seconds.
+    fn wait_for_line(&mut self, wanted: impl Fn(&str) -> bool, secs: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = wanted(&line);
+                    self.seen.push(line);
+                    if done {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!("no such line within {secs} s; stderr: {:?}", self.seen);
+                }
+            }
+        }
+    }
+
+    /// Waits for the exit (at most `secs` seconds) and returns the code and all of stderr.
+    fn finish(mut self, secs: u64) -> (Option<i32>, String) {
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed().as_secs() > secs {
+                let _ = self.child.kill();
+                panic!("w2v did not stop within {secs} s; stderr: {:?}", self.seen);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // The reader thread ends at EOF, which the exit brings.
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen.join("\n"))
+    }
+
+    #[cfg(unix)]
+    fn interrupt(&self) {
+        interrupt(&self.child);
+    }
 }
 
 #[cfg(unix)]
@@ -621,45 +690,43 @@ fn ctrl_c_saves_a_partial_model_and_a_second_one_quits() {
     let corpus = dir.write("c.txt", topic_corpus(20_000));
     let model = dir.path("m.w2v");
     let spawn = || {
-        w2v()
-            .args([
-                "train",
-                "--epochs",
-                "500",
-                "--dim",
-                "50",
-                "--min-count",
-                "1",
-                "--input",
-            ])
-            .arg(&corpus)
-            .arg("--output")
-            .arg(&model)
-            .stdin(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let mut cmd = w2v();
+        cmd.args([
+            "train",
+            "--epochs",
+            "500",
+            "--dim",
+            "50",
+            "--min-count",
+            "1",
+            "--input",
+        ])
+        .arg(&corpus)
+        .arg("--output")
+        .arg(&model);
+        Watched::spawn(cmd)
     };
-    let child = spawn();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    interrupt(&child);
-    let o = wait_at_most(child, 30);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(130), "{err}");
+    // Training has started once the first epoch line or progress line is out.
+    let training = |l: &str| l.starts_with("epoch ");
+    let mut child = spawn();
+    child.wait_for_line(training, 60);
+    child.interrupt();
+    let (code, err) = child.finish(30);
+    assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("partial model"), "{err}");
     let saved = w2v::formats::native::read_path(&model).expect("a loadable model");
     assert!(saved.info.partial);
     assert!(saved.info.words_processed > 0);
 
     std::fs::remove_file(&model).unwrap();
-    let child = spawn();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    interrupt(&child);
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    interrupt(&child);
-    let o = wait_at_most(child, 10);
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
-    assert!(stderr(&o).contains("interrupted"));
+    let mut child = spawn();
+    child.wait_for_line(training, 60);
+    child.interrupt();
+    child.wait_for_line(|l| l.contains("stopping") || l.contains("interrupted"), 30);
+    child.interrupt();
+    let (code, err) = child.finish(10);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
 }
 
 #[cfg(target_os = "linux")]

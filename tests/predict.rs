@@ -255,7 +255,7 @@ fn a_model_without_a_tree_is_a_usage_error() {
     );
     let hidden = hidden_from_context(&model, &[0]);
     let err = predict_top_k(&model, &hidden, 10).unwrap_err();
-    assert!(matches!(err, Error::Usage(_)), "{err}");
+    assert!(matches!(err, Error::Unsupported(_)), "{err}");
     assert!(err.to_string().contains("hierarchical softmax"));
     assert!(full_distribution(&model, &hidden).is_err());
     assert!(brute_force_top_k(&model, &hidden, 1).is_err());

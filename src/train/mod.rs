@@ -183,8 +183,9 @@ pub fn train(
         (Some(hs), Some(ns)) => run.epochs(&Both { hs, ns }, epochs, threads),
         (Some(hs), None) => run.epochs(&hs, epochs, threads),
         (None, Some(ns)) => run.epochs(&ns, epochs, threads),
-        (None, None) => Err(Error::Usage(
-            "turn on hierarchical softmax (--hs) or negative sampling (--negative K)".into(),
+        (None, None) => Err(Error::setting(
+            crate::error::Setting::HierarchicalSoftmax,
+            "is off and there are no negative samples: at least one output layer must be on",
         )),
     }?;
     info.epochs_done = report.epochs.len() as u32;
@@ -263,12 +264,10 @@ impl Run<'_> {
                     .collect()
             });
             if !self.input_is_finite() {
-                return Err(Error::Numeric(format!(
-                    "training diverged in epoch {}: word vectors became NaN or infinite; \
-                     the learning rate ({}) is probably too high",
-                    epoch + 1,
-                    self.alpha0
-                )));
+                return Err(Error::Diverged {
+                    epoch: epoch + 1,
+                    alpha: self.alpha0,
+                });
             }
             let interrupted = self.stop.load(Ordering::Relaxed);
             let (loss, predictions) = tallies

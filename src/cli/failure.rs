@@ -1,0 +1,113 @@
+//! How a failed command reads: one line on stderr that names the flag to change, and an exit
+//! code (1 for a failure, 2 for a usage error, 130 after Ctrl-C).
+
+use std::process::ExitCode;
+
+use w2v::error::Setting;
+use w2v::Error;
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line cannot work; the message names the flag.
+    Usage(String),
+    /// The library failed.
+    Library(Error),
+    /// Stopped by Ctrl-C after saying so on stderr.
+    Interrupted,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Library(e)
+    }
+}
+
+impl Failure {
+    /// Prints the one-line message and gives the exit code.
+    pub fn report(self) -> ExitCode {
+        match self {
+            Failure::Usage(message) => {
+                eprintln!("w2v: error: {message}");
+                ExitCode::from(2)
+            }
+            Failure::Library(Error::InvalidSetting {
+                setting: Setting::HierarchicalSoftmax,
+                ..
+            }) => {
+                eprintln!(
+                    "w2v: error: --no-hs needs --negative K: at least one output layer must be on"
+                );
+                ExitCode::from(2)
+            }
+            Failure::Library(Error::InvalidSetting { setting, reason }) => {
+                eprintln!("w2v: error: {} {reason}", flag(setting));
+                ExitCode::from(2)
+            }
+            Failure::Library(e) => {
+                eprintln!("w2v: error: {}", wording(&e));
+                ExitCode::from(1)
+            }
+            Failure::Interrupted => ExitCode::from(130),
+        }
+    }
+}
+
+/// The library's message, with setting names replaced by the flags that set them.
+fn wording(e: &Error) -> String {
+    match e {
+        Error::TooFewWords {
+            distinct,
+            kept,
+            min_count,
+        } => format!(
+            "{distinct} distinct words, but {} reach --min-count {min_count}; a model needs at \
+             least 2 (lower --min-count or use a larger corpus)",
+            match kept {
+                0 => "none".to_string(),
+                k => format!("only {k}"),
+            }
+        ),
+        Error::Diverged { epoch, alpha } => format!(
+            "training diverged in epoch {epoch}: word vectors became NaN or infinite; the \
+             learning rate (--alpha {alpha}) is probably too high"
+        ),
+        e => e.to_string(),
+    }
+}
+
+/// The flag that sets a library setting.
+pub fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Dim => "--dim",
+        Setting::Window => "--window",
+        Setting::MinCount => "--min-count",
+        Setting::MaxVocab => "--max-vocab",
+        Setting::Sample => "--sample",
+        Setting::Alpha => "--alpha",
+        Setting::Epochs => "--epochs",
+        Setting::Threads => "--threads",
+        Setting::Seed => "--seed",
+        Setting::HierarchicalSoftmax => "--hs",
+        Setting::Negative => "--negative",
+        Setting::NsExponent => "--ns-exponent",
+        Setting::Optimizer => "--optimizer",
+        Setting::Tree => "--tree",
+        Setting::Diagnostics => "--diagnostics",
+        Setting::Restrict => "--restrict",
+        Setting::TopK => "-k",
+        _ => "an option",
+    }
+}
+
+/// clap's message without its usage block, on one line.
+pub fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        + " (see --help)"
+}
