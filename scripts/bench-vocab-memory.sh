@@ -2,8 +2,21 @@
 # Peak memory while counting a corpus of 5 million distinct random tokens with --max-vocab 100000
 # (issue target: under 200 MB). Generates the corpus itself; a benchmark, not a test.
 set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/bench-vocab-memory.sh [TOKENS]
+Generates a corpus of TOKENS distinct random tokens (default 5000000), trains one epoch with
+--max-vocab 100000 and reports peak memory against the 200 MB target. A benchmark, not a test.
+USAGE
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") tokens=5000000 ;;
+  *[!0-9]*) echo "bench-vocab-memory.sh: TOKENS must be a number, not '$1'" >&2; usage >&2; exit 2 ;;
+  *) tokens=$1 ;;
+esac
 cd "$(dirname "$0")/.."
-tokens=${1:-5000000}
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -61,7 +61,7 @@ mode_args() {
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-10s %9s %12s %10s %10s %s\n' mode wall_s words/s peak_MB accuracy "runs"
+printf '%-10s %9s %12s %10s %10s %s\n' mode wall_s words/s peak_MB accuracy "wall_s_per_run"
 for mode in $modes; do
   : > "$work/wall"; : > "$work/rss"; : > "$work/acc"
   for ((r = 1; r <= runs; r++)); do

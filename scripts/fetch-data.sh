@@ -4,6 +4,21 @@
 #    gensim's wheel on PyPI (fetched with pip, which every machine here reaches);
 #  - text8 (100 MB of Wikipedia, one line) from its usual address, when the network allows.
 set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/fetch-data.sh
+Fetches the evaluation sets and corpora a user needs into data/downloads/ (see data/README.md):
+questions-words.txt, wordsim353.tsv, simlex999.txt and lee_background.cor from gensim's wheel
+on PyPI, and text8 when its host is reachable. Files already there are kept.
+USAGE
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") ;;
+  *) echo "fetch-data.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+esac
+
 cd "$(dirname "$0")/.."
 out=data/downloads
 mkdir -p "$out"
