@@ -189,22 +189,28 @@ impl Tree {
 /// Deeper stored trees are rejected as damaged.
 pub const MAX_DEPTH: u32 = 128;
 
+/// Why stored tree links cannot be a tree over the vocabulary (the file is damaged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DamagedTree(String);
+
 /// Builds a tree from untrusted links, checking them first.
-pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, String> {
+pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, DamagedTree> {
+    let damaged = |why: String| Err(DamagedTree(why));
     let nodes = links.parent.len();
     if words < 2 || nodes != 2 * words - 1 || links.bit.len() != nodes {
-        return Err(format!("tree has {nodes} nodes for {words} words"));
+        return damaged(format!("tree has {nodes} nodes for {words} words"));
     }
     let mut children = vec![0u8; nodes];
     for n in 0..nodes - 1 {
         let p = links.parent[n] as usize;
         if p <= n || p < words || p >= nodes {
-            return Err(format!("tree node {n} has an invalid parent {p}"));
+            return damaged(format!("tree node {n} has an invalid parent {p}"));
         }
         children[p] = children[p].saturating_add(1);
     }
     if children[words..].iter().any(|&c| c != 2) {
-        return Err("tree has an internal node without exactly two children".into());
+        return damaged("tree has an internal node without exactly two children".into());
     }
     // Counts fit in u64, so a Huffman tree is at most ~93 levels deep (Fibonacci weights);
     // a deeper tree is damage, and its paths could need memory quadratic in V.
@@ -212,7 +218,7 @@ pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, S
     for n in (0..nodes - 1).rev() {
         depth[n] = depth[links.parent[n] as usize] + 1;
         if depth[n] > MAX_DEPTH {
-            return Err(format!("tree is deeper than {MAX_DEPTH} levels"));
+            return damaged(format!("tree is deeper than {MAX_DEPTH} levels"));
         }
     }
     Ok(Tree::from_links(links))
@@ -349,6 +355,6 @@ mod tests {
             chain.parent[inner] = (inner + 1) as u32;
         }
         let err = tree_from_checked_links(chain, v).unwrap_err();
-        assert!(err.contains("deeper"), "{err}");
+        assert!(err.to_string().contains("deeper"), "{err}");
     }
 }

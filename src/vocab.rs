@@ -181,12 +181,23 @@ struct VocabEntries {
     counts: Vec<u64>,
 }
 
-impl TryFrom<VocabEntries> for Vocab {
-    type Error = String;
+/// A stored vocabulary whose word and count lists differ in length (a damaged file).
+#[derive(Debug, thiserror::Error)]
+#[error("vocabulary has {words} words but {counts} counts")]
+pub struct UnequalLists {
+    words: usize,
+    counts: usize,
+}
 
-    fn try_from(e: VocabEntries) -> std::result::Result<Self, String> {
+impl TryFrom<VocabEntries> for Vocab {
+    type Error = UnequalLists;
+
+    fn try_from(e: VocabEntries) -> std::result::Result<Self, UnequalLists> {
         if e.words.len() != e.counts.len() {
-            return Err("vocabulary words and counts differ in number".into());
+            return Err(UnequalLists {
+                words: e.words.len(),
+                counts: e.counts.len(),
+            });
         }
         Ok(Vocab::new(e.words, e.counts))
     }
