@@ -173,8 +173,9 @@ fn saved_to(a: &TrainArgs) -> &Path {
         .expect("clap requires --output or --save-vectors")
 }
 
-/// The run in one line that fits in 100 columns before the path, e.g. `trained 85000000 words
-/// in 123.4 s (689k words/s): skip-gram + HS, 71290 words, loss 2.5071, 550 MB -> m.w2v`.
+/// The run in one line that fits in 100 columns before the path for a text8-sized run, e.g.
+/// `trained 85.0M words in 123.4 s (689k words/s): skip-gram + HS + NS (5), 71290 words, peak
+/// 550 MB -> m.w2v`. The final loss is on the epoch line just above it.
 fn summary(
     report: &w2v::train::TrainReport,
     settings: &Settings,
@@ -186,20 +187,26 @@ fn summary(
         Architecture::SkipGram => "skip-gram",
         Architecture::Cbow => "CBOW",
     };
-    let loss = report
-        .epochs
-        .last()
-        .map_or("n/a".to_string(), |e| format!("{:.4}", e.loss));
     let memory = peak_memory.map_or("n/a".to_string(), |b| format!("{} MB", b / 1_000_000));
     format!(
         "trained {} words in {:.1} s ({:.0}k words/s): {architecture} + {}, {vocab_size} words, \
-         loss {loss}, {memory} -> {}",
-        report.words,
+         peak {memory} -> {}",
+        short_count(report.words),
         report.seconds,
         report.words_per_sec() / 1e3,
         output_layer(settings),
         path.display()
     )
+}
+
+/// 9999, 12.3k, 85.0M, 1.2G: three significant digits are plenty for a count of words read.
+fn short_count(n: u64) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
 }
 
 /// Which output layer trained, as the summary says it.
