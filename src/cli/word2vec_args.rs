@@ -120,14 +120,19 @@ pub fn translate(args: Vec<OsString>) -> Result<Translated, String> {
         if let Some(meaning) = lookup(token) {
             changed = true;
             word2vec_c |= token == "-train";
-            let value = rest.get(i + 1).and_then(|v| v.to_str()).ok_or_else(|| {
+            let raw = rest.get(i + 1).ok_or_else(|| {
                 format!("{token} needs a value (word2vec's spelling of an option)")
             })?;
-            out.extend(
-                translate_one(token, meaning, value)?
-                    .into_iter()
-                    .map(OsString::from),
-            );
+            match (meaning, raw.to_str()) {
+                // File names need not be UTF-8.
+                (Meaning::Value(long), _) => out.extend([long.into(), raw.clone()]),
+                (_, Some(value)) => out.extend(
+                    translate_one(token, meaning, value)?
+                        .into_iter()
+                        .map(OsString::from),
+                ),
+                (_, None) => return Err(format!("{token} takes a number, not {raw:?}")),
+            }
             i += 2;
             continue;
         }
