@@ -138,9 +138,9 @@ vocab_scaling() {
     target/release/examples/zipf_corpus --vocab "$v" --tokens "$tokens" --seed 1 > "$f"
     run_training "V=$v" "$f" --min-count 1 --sample 0
     rm -f "$f"
-    # From the summary line: "..., vocabulary N words, ..., mean code length L, ...".
-    observed=$(sed -n 's/.*vocabulary \([0-9]*\) words.*/\1/p' "$work/log")
-    len=$(sed -n 's/.* mean code length \([0-9.]*\),.*/\1/p' "$work/log")
+    # From "trained ...: skip-gram + HS, N words, peak ..." and "... mean code length L".
+    observed=$(sed -n 's/^trained .*, \([0-9]*\) words, peak .*/\1/p' "$work/log")
+    len=$(sed -n 's/^hierarchical softmax: mean code length \([0-9.]*\)$/\1/p' "$work/log")
     local rate
     rate=$(awk -v t="$train" -v w="$words" 'BEGIN {print t / (w / 1e6)}')
     if [ -z "$base_rate" ]; then base_rate=$rate; base_len=$len; fi

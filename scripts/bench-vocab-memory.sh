@@ -26,6 +26,7 @@ echo "corpus: $tokens distinct tokens, $(du -m "$work/distinct.txt" | cut -f1) M
 target/release/w2v train --input "$work/distinct.txt" --output "$work/m.w2v" --max-vocab 100000 \
   --min-count 1 --epochs 1 --dim 50 2> "$work/log"
 grep -E "warning|trained" "$work/log" >&2
-peak=$(grep -o 'peak memory [0-9]* MB' "$work/log" | awk '{print $3}')
+# The summary line ends "..., peak <memory> MB -> <model>".
+peak=$(sed -n 's/^trained .*, peak \([0-9]*\) MB -> .*/\1/p' "$work/log")
 verdict=$([ "$peak" -lt 200 ] && echo "under" || echo "OVER")
 echo "peak memory ${peak} MB with --max-vocab 100000 ($verdict the 200 MB target)"

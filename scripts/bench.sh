@@ -53,8 +53,8 @@ mode_args() {
     cbow_hs) echo "--cbow" ;;
     sg_ns) echo "--no-hs --negative 5" ;;
     cbow_ns) echo "--cbow --no-hs --negative 5" ;;
-    sg_hsns) echo "--negative 5" ;;
-    cbow_hsns) echo "--cbow --negative 5" ;;
+    sg_hsns) echo "--loss hs+ns" ;;
+    cbow_hsns) echo "--cbow --loss hs+ns" ;;
     *) echo "bench.sh: unknown mode $1" >&2; exit 2 ;;
   esac
 }
@@ -72,7 +72,8 @@ for mode in $modes; do
       2> "$work/log" || { cat "$work/log" >&2; exit 1; }
     end=$(date +%s.%N)
     awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f\n", b - a}' >> "$work/wall"
-    grep -o 'peak memory [0-9]* MB' "$work/log" | awk '{print $3}' >> "$work/rss"
+    # The summary line ends "..., peak <memory> MB -> <model>".
+    sed -n 's/^trained .*, peak \([0-9]*\) MB -> .*/\1/p' "$work/log" >> "$work/rss"
     if [ -s "$questions" ]; then
       "$w2v" eval "$work/m.w2v" --analogies "$questions" --restrict 30000 | tail -n 1 | awk '{print $2}' >> "$work/acc"
     fi

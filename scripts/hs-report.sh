@@ -41,9 +41,13 @@ mkdir -p "$out"
 settings=(--dim 100 --window 5 --min-count 5 --sample 1e-3 --threads "$threads")
 base=("${settings[@]}" --epochs "$epochs")
 
-# Prints the summary line's words/s and mean code length: "<k words/s> <mean code length>".
+# Prints the summary line's words/s and the mean code length line's figure:
+# "<k words/s> <mean code length>".
 summary_figures() {
-  sed -n 's/.*(\([0-9]*\)k words\/s).* mean code length \([0-9.]*\),.*/\1 \2/p' "$1"
+  local kwps len
+  kwps=$(sed -n 's/^trained .*(\([0-9]*\)k words\/s).*/\1/p' "$1")
+  len=$(sed -n 's/^hierarchical softmax: mean code length \([0-9.]*\)$/\1/p' "$1")
+  echo "$kwps $len"
 }
 
 printf '%-8s %-8s %10s %9s %9s %9s %9s %9s\n' tree optimizer "k words/s" "code len" \

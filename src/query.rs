@@ -1,7 +1,12 @@
-//! Nearest-neighbour queries by cosine similarity.
+//! Queries on word vectors: a word's vector, its nearest neighbours by cosine similarity, and
+//! analogies (a is to b as c is to ?).
 
-use ndarray::{Array2, ArrayView1};
+use std::collections::HashMap;
 
+use ndarray::{s, Array2, ArrayView1};
+
+use crate::eval::analogy::Method;
+use crate::eval::{lowercase_index, normalize_rows};
 use crate::{Embeddings, Error, Result};
 
 /// The `k` words most cosine-similar to `word`, best first, without the word itself. Normalises
@@ -25,8 +30,70 @@ pub fn find_row(emb: &Embeddings, word: &str) -> Option<usize> {
     })
 }
 
+/// Word lookups for many queries: the same rule as [`find_row`] (exact spelling, then the most
+/// frequent case-insensitive match) in constant time per word.
+pub struct WordIndex {
+    exact: HashMap<String, usize>,
+    folded: HashMap<String, usize>,
+}
+
+impl WordIndex {
+    pub fn new(emb: &Embeddings) -> WordIndex {
+        let mut exact = HashMap::with_capacity(emb.len());
+        for (row, word) in emb.words.iter().enumerate() {
+            exact.entry(word.clone()).or_insert(row);
+        }
+        WordIndex {
+            exact,
+            folded: lowercase_index(&emb.words),
+        }
+    }
+
+    pub fn row(&self, word: &str) -> Option<usize> {
+        self.exact
+            .get(word)
+            .or_else(|| self.folded.get(&word.to_lowercase()))
+            .copied()
+    }
+}
+
+/// The row of `word` and the spelling it was found under, or [`Error::UnknownWord`].
+pub fn vector<'a>(emb: &'a Embeddings, word: &str) -> Result<(&'a str, ArrayView1<'a, f32>)> {
+    let row = find_row(emb, word).ok_or_else(|| Error::unknown_word(word))?;
+    Ok((&emb.words[row], emb.vector(row)))
+}
+
+/// Answers to "a is to b as c is to ?": the `k` best words by `method` (3CosAdd or 3CosMul,
+/// scored exactly as analogy evaluation scores them), best first, without a, b and c. Only the
+/// `restrict` most frequent words are candidates when given (as in evaluation); the three
+/// words themselves may be rarer.
+pub fn analogy(
+    emb: &Embeddings,
+    [a, b, c]: [&str; 3],
+    k: usize,
+    method: Method,
+    restrict: Option<usize>,
+) -> Result<Vec<(String, f32)>> {
+    let row = |w: &str| find_row(emb, w).ok_or_else(|| Error::unknown_word(w));
+    let (ra, rb, rc) = (row(a)?, row(b)?, row(c)?);
+    let n = restrict.map_or(emb.len(), |r| r.min(emb.len()));
+    let candidates = normalize_rows(emb.vectors.slice(s![..n, ..]));
+    let cosines = |row: usize| {
+        let unit = normalize_rows(emb.vectors.slice(s![row..row + 1, ..]));
+        candidates.dot(&unit.row(0))
+    };
+    let (ca, cb, cc) = (cosines(ra), cosines(rb), cosines(rc));
+    let scores: Vec<f32> = (0..n)
+        .map(|i| method.combine(ca[i], cb[i], cc[i]))
+        .collect();
+    Ok(best(&scores, k, &[ra, rb, rc])
+        .into_iter()
+        .map(|(i, score)| (emb.words[i].clone(), score))
+        .collect())
+}
+
 /// Top `k` rows by dot product with `v` (cosine when `v` is unit length), best first, ties to
-/// the more frequent row. Partial selection keeps this O(V) for large vocabularies.
+/// the more frequent row.
 pub fn nearest_to_vector(
     normalized: &Array2<f32>,
     v: ArrayView1<f32>,
@@ -34,6 +101,12 @@ pub fn nearest_to_vector(
     exclude: &[usize],
 ) -> Vec<(usize, f32)> {
     let scores = normalized.dot(&v);
+    best(scores.as_slice().expect("contiguous"), k, exclude)
+}
+
+/// The `k` highest scores with their rows, best first, ties to the lower (more frequent) row.
+/// Partial selection keeps this O(V) for large vocabularies.
+fn best(scores: &[f32], k: usize, exclude: &[usize]) -> Vec<(usize, f32)> {
     let mut hits: Vec<(usize, f32)> = scores
         .iter()
         .copied()
@@ -103,5 +176,68 @@ mod tests {
         assert_eq!(got, [(0, 1.0), (2, 1.0), (3, 0.6)]);
         let got = nearest_to_vector(&n, v.view(), 2, &[0, 3]);
         assert_eq!(got, [(2, 1.0), (1, 0.0)]);
+    }
+
+    /// man = e0, woman = e1, king = e0 + e2, queen = e1 + e2: king - man + woman = queen.
+    fn royals() -> Embeddings {
+        let words = ["man", "woman", "king", "queen", "apple", "Queenly"];
+        let vectors = array![
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [1.0, 0.0, 1.0, 0.0],
+            [0.0, 1.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+            [0.0, 2.0, 2.1, 0.0],
+        ];
+        Embeddings::new(words.map(String::from).to_vec(), vectors)
+    }
+
+    #[test]
+    fn analogy_answers_best_first_without_the_question_words() {
+        let e = royals();
+        for method in [Method::Add, Method::Mul] {
+            let got = analogy(&e, ["man", "king", "Woman"], 10, method, None).unwrap();
+            let words: Vec<&str> = got.iter().map(|(w, _)| w.as_str()).collect();
+            assert_eq!(words[..2], ["queen", "Queenly"], "{method:?}");
+            assert_eq!(words.len(), 3, "{method:?}: all but man, king, woman");
+            assert!(got.windows(2).all(|w| w[0].1 >= w[1].1));
+            // The score is the method's formula on the three cosines.
+            let cos = |x: usize, y: usize| {
+                let n = e.normalized();
+                n.row(x).dot(&n.row(y))
+            };
+            let expected = method.combine(cos(3, 0), cos(3, 2), cos(3, 1));
+            assert!((got[0].1 - expected).abs() < 1e-6, "{method:?}");
+            // Restricted to the 4 most frequent words, only queen is left.
+            let top = analogy(&e, ["man", "king", "woman"], 10, method, Some(4)).unwrap();
+            assert_eq!(top.len(), 1);
+            assert_eq!(top[0].0, "queen");
+        }
+        assert_eq!(
+            analogy(&e, ["man", "king", "woman"], 1, Method::Add, None)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(matches!(
+            analogy(&e, ["man", "duke", "woman"], 3, Method::Add, None),
+            Err(Error::UnknownWord { word }) if word == "duke"
+        ));
+    }
+
+    #[test]
+    fn word_index_agrees_with_find_row() {
+        let e = emb();
+        let index = WordIndex::new(&e);
+        for w in ["cat", "car", "Car", "CAR", "Kitten", "TRUCK", "horse", ""] {
+            assert_eq!(index.row(w), find_row(&e, w), "{w}");
+        }
+        let (word, v) = vector(&e, "CAR").unwrap();
+        assert_eq!(word, "Car");
+        assert_eq!(v, e.vector(2));
+        assert!(matches!(
+            vector(&e, "horse"),
+            Err(Error::UnknownWord { .. })
+        ));
     }
 }

@@ -315,7 +315,7 @@ fn summary_line_and_loss_log() {
     assert!(
         last.starts_with("trained ")
             && last.contains("words/s")
-            && last.contains("vocabulary 12 words"),
+            && last.contains("skip-gram + HS, 12 words,"),
         "{err}"
     );
     // One line per finished epoch, besides the progress lines a log gets.
@@ -533,13 +533,13 @@ fn every_output_layer_and_architecture_trains() {
         for layer in [
             &[][..],
             &["--no-hs", "--negative", "5"][..],
-            &["--negative", "3"][..],
+            &["--hs", "--negative", "3"][..],
         ] {
             let model = dir.path("m.w2v");
             let log = dir.path("loss.csv");
             let o = run(w2v()
                 .args(train_args(&corpus, &model))
-                .args(["--sample", "0", "--loss-log"])
+                .args(["--sample", "0", "--threads", "1", "--loss-log"])
                 .arg(&log)
                 .args(arch)
                 .args(layer));
@@ -585,6 +585,8 @@ fn a_huge_learning_rate_is_reported_not_saved() {
     let corpus = dir.write("c.txt", topic_corpus(200));
     let model = dir.path("m.w2v");
     let o = run(w2v().args(train_args(&corpus, &model)).args([
+        "--threads",
+        "1",
         "--alpha",
         "1e30",
         "--no-hs",
@@ -965,7 +967,8 @@ fn adagrad_trains_every_architecture_and_tree() {
             let log = dir.path("loss.csv");
             let o = run(w2v()
                 .args(train_args(&corpus, &model))
-                .args(["--sample", "0", "--optimizer", "adagrad", "--tree", tree])
+                .args(["--sample", "0", "--threads", "1"])
+                .args(["--optimizer", "adagrad", "--tree", tree])
                 .arg("--loss-log")
                 .arg(&log)
                 .args(arch));

@@ -13,6 +13,9 @@ pub enum Failure {
     Usage(String),
     /// The library failed.
     Library(Error),
+    /// Some of the work failed after its problems were warned about one by one; the message
+    /// sums them up (exit 1).
+    Failed(String),
     /// Stopped by Ctrl-C after saying so on stderr.
     Interrupted,
 }
@@ -46,6 +49,10 @@ impl Failure {
             }
             Failure::Library(e) => {
                 eprintln!("w2v: error: {}", wording(&e));
+                ExitCode::from(1)
+            }
+            Failure::Failed(message) => {
+                eprintln!("w2v: error: {message}");
                 ExitCode::from(1)
             }
             Failure::Interrupted => ExitCode::from(130),

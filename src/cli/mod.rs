@@ -1,16 +1,17 @@
 //! The command line: clap arguments, the commands they run, and how failures are worded.
 
+mod eval;
 mod failure;
 mod paths;
 mod progress;
+mod query;
 mod train;
+mod word2vec_args;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use w2v::Error;
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 pub use failure::Failure;
 
@@ -38,47 +39,63 @@ enum Command {
     Export(ExportArgs),
     /// Print the nearest neighbours of a word by cosine similarity.
     Similar(SimilarArgs),
+    /// Print words' vectors as `word v1 v2 ...` lines (word2vec's text layout).
+    Vector(VectorArgs),
+    /// Answer a is to b as c is to ? (3CosAdd or 3CosMul).
+    Analogy(AnalogyArgs),
     /// Print the most probable centre words for a context under a hierarchical-softmax model.
     Predict(PredictArgs),
     /// Draw a `train --diagnostics` CSV as an SVG chart.
     PlotDiagnostics(PlotDiagnosticsArgs),
 }
 
+/// Options also answer to the names word2vec, gensim and fastText users type (`--size`,
+/// `--iter`, `--min_count`, `--lr`, ...); word2vec's single-dash lines are translated before
+/// parsing (see `word2vec_args`).
 #[derive(Args)]
 #[command(allow_negative_numbers = true)]
+#[command(group(ArgGroup::new("outputs").required(true).multiple(true)
+    .args(["output", "save_vectors"])))]
 pub(crate) struct TrainArgs {
     /// Text to train on; repeat for several files; `-` reads stdin.
-    #[arg(long, short, required = true, num_args = 1..)]
+    #[arg(long, short, alias = "train", required = true, num_args = 1..)]
     input: Vec<String>,
     /// Where to save the model (w2v's native format).
     #[arg(long, short)]
-    output: PathBuf,
+    output: Option<PathBuf>,
+    /// Also (or instead) write the word vectors in word2vec's format, for gensim and others.
+    #[arg(long)]
+    save_vectors: Option<PathBuf>,
+    /// Format of --save-vectors: text, as word2vec and gensim default to, or binary.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text, requires = "save_vectors")]
+    format: FormatArg,
     /// CBOW instead of skip-gram.
     #[arg(long)]
     cbow: bool,
     /// Vector dimension.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, visible_aliases = ["size", "vector-size"], alias = "vector_size",
+        default_value_t = 100)]
     dim: usize,
     /// Maximum context reach on each side (the reach is drawn uniformly from 1..=window).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, visible_alias = "ws", default_value_t = 5)]
     window: usize,
     /// Drop words seen fewer times.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, aliases = ["min_count", "minCount"], default_value_t = 5)]
     min_count: u64,
     /// Keep at most this many distinct words while counting, pruning rare ones.
-    #[arg(long)]
+    #[arg(long, alias = "max_vocab")]
     max_vocab: Option<usize>,
     /// Subsampling threshold for frequent words (0 turns it off).
     #[arg(long, default_value_t = 1e-3)]
     sample: f64,
     /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW; 0.3 with AdaGrad].
-    #[arg(long)]
+    #[arg(long, visible_alias = "lr")]
     alpha: Option<f32>,
     /// Passes over the corpus.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, visible_alias = "iter", alias = "epoch", default_value_t = 5)]
     epochs: u32,
     /// Training threads [default: all cores].
-    #[arg(long)]
+    #[arg(long, visible_alias = "workers", alias = "thread")]
     threads: Option<usize>,
     /// Random seed; with --threads 1 the model is bit-for-bit repeatable.
     #[arg(long, default_value_t = 1)]
@@ -89,7 +106,11 @@ pub(crate) struct TrainArgs {
     /// Lowercase every word.
     #[arg(long)]
     lowercase: bool,
-    /// Hierarchical softmax (on by default).
+    /// The output layer: hierarchical softmax, negative sampling, or both
+    /// [default: hs, or ns when --negative K is given].
+    #[arg(long, value_enum)]
+    loss: Option<LossArg>,
+    /// Hierarchical softmax (on by default; with --negative K, trains both layers).
     #[arg(long, overrides_with = "no_hs")]
     hs: bool,
     /// Turn hierarchical softmax off (needs --negative).
@@ -102,20 +123,21 @@ pub(crate) struct TrainArgs {
     /// row (hierarchical softmax only).
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
     optimizer: OptimizerArg,
-    /// Negative samples per prediction (0 = off).
-    #[arg(long, default_value_t = 0)]
-    negative: u32,
+    /// Negative samples per prediction; alone it means negative sampling without
+    /// hierarchical softmax, as in word2vec and gensim [default: 0, or 5 with --loss ns].
+    #[arg(long, visible_alias = "neg")]
+    negative: Option<u32>,
     /// Exponent of the unigram distribution negatives are drawn from.
-    #[arg(long, default_value_t = 0.75)]
+    #[arg(long, alias = "ns_exponent", default_value_t = 0.75)]
     ns_exponent: f64,
     /// Save the vocabulary as `word count` lines.
-    #[arg(long)]
+    #[arg(long, alias = "save_vocab")]
     save_vocab: Option<PathBuf>,
     /// Use the words and counts of this file instead of counting the corpus.
-    #[arg(long)]
+    #[arg(long, alias = "read_vocab")]
     read_vocab: Option<PathBuf>,
     /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds.
-    #[arg(long)]
+    #[arg(long, alias = "loss_log")]
     loss_log: Option<PathBuf>,
     /// Write sampled hierarchical-softmax gradient statistics per epoch, by tree depth and
     /// frequency band, as CSV (draw them with `w2v plot-diagnostics`).
@@ -124,6 +146,19 @@ pub(crate) struct TrainArgs {
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `--loss`: fastText's option name. New output layers add a value here and a case in
+/// `train::output_layer`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LossArg {
+    /// Hierarchical softmax alone.
+    Hs,
+    /// Negative sampling alone (5 negatives unless --negative K).
+    Ns,
+    /// Both layers, trained side by side.
+    #[value(name = "hs+ns")]
+    HsNs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -145,22 +180,24 @@ enum TokenizerArg {
 }
 
 #[derive(Args)]
+#[command(group(ArgGroup::new("tests").required(true).multiple(true)
+    .args(["analogies", "similarity"])))]
 struct EvalArgs {
     /// A w2v model, or word2vec text or binary vectors.
     model: PathBuf,
-    /// Analogy questions (questions-words.txt format).
-    #[arg(long, required_unless_present = "similarity")]
-    analogies: Option<PathBuf>,
-    /// Word-pair similarity file (`word1 word2 score` lines).
+    /// Analogy questions (questions-words.txt format); repeat for several files.
     #[arg(long)]
-    similarity: Option<PathBuf>,
+    analogies: Vec<PathBuf>,
+    /// Word-pair similarity file (`word1 word2 score` lines); repeat for several files.
+    #[arg(long)]
+    similarity: Vec<PathBuf>,
     /// Only the most frequent N words are candidates for analogies.
     #[arg(long, default_value_t = 30_000)]
     restrict: usize,
     /// Analogy scoring: 3CosAdd or 3CosMul.
     #[arg(long, value_enum, default_value_t = MethodArg::Add)]
     method: MethodArg,
-    /// Print the results as JSON.
+    /// Print the results as one JSON document.
     #[arg(long)]
     json: bool,
 }
@@ -169,6 +206,15 @@ struct EvalArgs {
 enum MethodArg {
     Add,
     Mul,
+}
+
+impl MethodArg {
+    fn method(self) -> w2v::eval::Method {
+        match self {
+            MethodArg::Add => w2v::eval::Method::Add,
+            MethodArg::Mul => w2v::eval::Method::Mul,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -195,12 +241,61 @@ struct SimilarArgs {
     /// How many neighbours.
     #[arg(short, default_value_t = 10)]
     k: usize,
+    /// Print one JSON document: {"word", "neighbours": [{"word", "similarity"}]}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct VectorArgs {
+    /// A w2v model, or word2vec text or binary vectors.
+    model: PathBuf,
+    /// Words to print; none or `-` reads them from stdin, one per line (unknown ones are
+    /// warned about and skipped, and the exit code is 1 at the end).
+    words: Vec<String>,
+    /// Print one JSON document: {"dim", "vectors": [{"word", "vector"}], "unknown": [...]}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct AnalogyArgs {
+    /// A w2v model, or word2vec text or binary vectors.
+    model: PathBuf,
+    /// a is to b ...
+    a: String,
+    b: String,
+    /// ... as c is to ?
+    c: String,
+    /// How many answers.
+    #[arg(short, default_value_t = 10)]
+    k: usize,
+    /// Scoring: 3CosAdd or 3CosMul.
+    #[arg(long, value_enum, default_value_t = MethodArg::Add)]
+    method: MethodArg,
+    /// Only the most frequent N words are candidate answers [default: all].
+    #[arg(long)]
+    restrict: Option<usize>,
+    /// Print one JSON document: {"a", "b", "c", "method", "answers": [{"word", "score"}]}.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Parses the arguments, runs the command and turns its outcome into an exit code: 0, 1 for
 /// a failure, 2 for a usage error, 130 after Ctrl-C.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let translated = match word2vec_args::translate(std::env::args_os().collect()) {
+        Ok(t) => t,
+        Err(message) => return Failure::Usage(message).report(),
+    };
+    if translated.changed && !translated.args.iter().any(|a| a == "--quiet" || a == "-q") {
+        let line: Vec<String> = translated.args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        eprintln!("w2v: reading word2vec's options as: w2v {}", line.join(" "));
+    }
+    let cli = match Cli::try_parse_from(translated.args) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
@@ -220,43 +315,14 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Train(args) => train::train(args),
-        Command::Eval(args) => eval(args),
+        Command::Eval(args) => eval::eval(args),
         Command::Export(args) => export(args),
-        Command::Similar(args) => similar(args),
-        Command::Predict(args) => predict(args),
+        Command::Similar(args) => query::similar(args),
+        Command::Vector(args) => query::vector(args),
+        Command::Analogy(args) => query::analogy(args),
+        Command::Predict(args) => query::predict(args),
         Command::PlotDiagnostics(args) => plot_diagnostics(args),
     }
-}
-
-fn eval(a: EvalArgs) -> CliResult {
-    use w2v::eval::{analogy, similarity};
-    let emb = w2v::formats::load_embeddings(&a.model)?;
-    if let Some(path) = &a.analogies {
-        let sections = analogy::load_questions(path)?;
-        let method = match a.method {
-            MethodArg::Add => analogy::Method::Add,
-            MethodArg::Mul => analogy::Method::Mul,
-        };
-        let report = analogy::evaluate_analogies(&emb, &sections, a.restrict, method);
-        if a.json {
-            println!("{}", serde_json_line(&report));
-        } else {
-            println!("{}", report.to_string().trim_end());
-        }
-    }
-    if let Some(path) = &a.similarity {
-        let report = similarity::evaluate_similarity(&emb, &similarity::load_pairs(path)?);
-        if a.json {
-            println!("{}", serde_json_line(&report));
-        } else {
-            println!("{report}");
-        }
-    }
-    Ok(())
-}
-
-fn serde_json_line<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("reports serialize")
 }
 
 fn export(a: ExportArgs) -> CliResult {
@@ -265,14 +331,6 @@ fn export(a: ExportArgs) -> CliResult {
     match a.format {
         FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, &a.output)?,
         FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, &a.output)?,
-    }
-    Ok(())
-}
-
-fn similar(a: SimilarArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model)?;
-    for (word, score) in w2v::query::similar(&emb, &a.word, a.k)? {
-        println!("{word}\t{score:.4}");
     }
     Ok(())
 }
@@ -290,40 +348,9 @@ struct PredictArgs {
     /// Print every word's probability, most probable first (overrides -k).
     #[arg(long)]
     all: bool,
-}
-
-fn predict(a: PredictArgs) -> CliResult {
-    use std::io::Write;
-    let model = w2v::formats::native::read_path(&a.model)?;
-    let context = a
-        .context
-        .iter()
-        .map(|w| model.vocab.id(w).ok_or_else(|| Error::unknown_word(w)))
-        .collect::<w2v::Result<Vec<u32>>>()?;
-    let predictor = w2v::predict::Predictor::new(&model)?;
-    let hidden = w2v::predict::hidden_from_context(&model, &context);
-    // k = V walks the whole tree and yields every word in order of probability.
-    let k = if a.all { model.vocab.len() } else { a.k };
-    let found = predictor.top_k(&hidden, k);
-    let words = model.vocab.words();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = found
-        .top
-        .iter()
-        .try_for_each(|p| writeln!(out, "{}\t{:.6e}", words[p.word as usize], p.probability));
-    // A closed pipe (`| head`) is a normal way to stop reading.
-    match written.and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(Error::io("<stdout>", e).into())
-        }
-        _ => {}
-    }
-    eprintln!(
-        "visited {} of {} tree nodes",
-        found.nodes_visited,
-        predictor.tree_nodes()
-    );
-    Ok(())
+    /// Print one JSON document: {"context", "predictions": [{"word", "probability"}], ...}.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]

@@ -8,7 +8,9 @@ use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
 use w2v::model::{Architecture, Model, Optimizer, Settings, TreeKind};
 
 use super::progress::{self, Display};
-use super::{paths, CliResult, Failure, OptimizerArg, TokenizerArg, TrainArgs, TreeArg};
+use super::{
+    paths, CliResult, Failure, FormatArg, LossArg, OptimizerArg, TokenizerArg, TrainArgs, TreeArg,
+};
 
 /// Set by the first Ctrl-C: training stops at the next chunk and saves what it has.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -16,7 +18,7 @@ static STOP: AtomicBool = AtomicBool::new(false);
 static TRAINING: AtomicBool = AtomicBool::new(false);
 
 pub fn train(a: TrainArgs) -> CliResult {
-    let settings = settings(&a);
+    let settings = settings(&a)?;
     Model::check_settings(&settings)?;
     if a.diagnostics.is_some() && !settings.hs {
         return Err(Failure::Usage(
@@ -80,7 +82,11 @@ pub fn train(a: TrainArgs) -> CliResult {
     bar.finish();
     let report = report?;
     drop(scanned.corpus);
-    w2v::formats::native::write_path(&model, &a.output)?;
+    let mean_code_len = model
+        .tree
+        .as_ref()
+        .map(|t| t.mean_code_len(model.vocab.counts()));
+    save(&a, model)?;
     if let Some(path) = &a.loss_log {
         w2v::formats::write_atomically(path, |out| {
             use std::io::Write;
@@ -121,38 +127,149 @@ pub fn train(a: TrainArgs) -> CliResult {
             "w2v: interrupted after {} of {} epochs; saved a partial model to {}",
             report.epochs.len(),
             settings.epochs,
-            a.output.display()
+            saved_to(&a).display()
         );
         return Err(Failure::Interrupted);
     }
     if display != Display::Quiet {
-        let mean_code_len = model
-            .tree
-            .as_ref()
-            .map(|t| t.mean_code_len(model.vocab.counts()));
+        if let Some(len) = mean_code_len {
+            // Hierarchical softmax's cost per prediction; scripts/hs-report.sh reads it.
+            eprintln!("hierarchical softmax: mean code length {len:.2}");
+        }
         eprintln!(
-            "trained {} words in {:.1} s ({:.0}k words/s), vocabulary {} words, corpus {} \
-             words,{} final loss {}, peak memory {} -> {}",
-            report.words,
-            report.seconds,
-            report.words_per_sec() / 1e3,
-            vocab_size,
-            corpus_words,
-            mean_code_len.map_or(String::new(), |l| format!(" mean code length {l:.2},")),
-            report
-                .epochs
-                .last()
-                .map_or("n/a".to_string(), |e| format!("{:.4}", e.loss)),
-            progress::peak_memory_bytes()
-                .map_or("n/a".to_string(), |b| format!("{} MB", b / 1_000_000)),
-            a.output.display()
+            "{}",
+            summary(
+                &report,
+                &settings,
+                vocab_size,
+                progress::peak_memory_bytes(),
+                saved_to(&a)
+            )
         );
     }
     Ok(())
 }
 
+/// The native model and/or the word2vec vectors, whichever were asked for.
+fn save(a: &TrainArgs, model: Model) -> CliResult {
+    if let Some(path) = &a.output {
+        w2v::formats::native::write_path(&model, path)?;
+    }
+    if let Some(path) = &a.save_vectors {
+        let emb = model.into_embeddings();
+        match a.format {
+            FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, path)?,
+            FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, path)?,
+        }
+    }
+    Ok(())
+}
+
+/// The file named in messages: the model, or the vectors when no model is saved.
+fn saved_to(a: &TrainArgs) -> &Path {
+    a.output
+        .as_deref()
+        .or(a.save_vectors.as_deref())
+        .expect("clap requires --output or --save-vectors")
+}
+
+/// The run in one line that fits in 100 columns before the path for a text8-sized run, e.g.
+/// `trained 85.0M words in 123.4 s (689k words/s): skip-gram + HS + NS (5), 71290 words, peak
+/// 550 MB -> m.w2v`. The final loss is on the epoch line just above it.
+fn summary(
+    report: &w2v::train::TrainReport,
+    settings: &Settings,
+    vocab_size: usize,
+    peak_memory: Option<u64>,
+    path: &Path,
+) -> String {
+    let architecture = match settings.architecture {
+        Architecture::SkipGram => "skip-gram",
+        Architecture::Cbow => "CBOW",
+    };
+    let memory = peak_memory.map_or("n/a".to_string(), |b| format!("{} MB", b / 1_000_000));
+    format!(
+        "trained {} words in {:.1} s ({:.0}k words/s): {architecture} + {}, {vocab_size} words, \
+         peak {memory} -> {}",
+        short_count(report.words),
+        report.seconds,
+        report.words_per_sec() / 1e3,
+        output_layer(settings),
+        path.display()
+    )
+}
+
+/// 9999, 12.3k, 85.0M, 1.2G: three significant digits are plenty for a count of words read.
+fn short_count(n: u64) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
+}
+
+/// Which output layer trained, as the summary says it.
+fn output_layer(s: &Settings) -> String {
+    match (s.hs, s.negative) {
+        (true, 0) => "HS".to_string(),
+        (true, k) => format!("HS + NS ({k})"),
+        (false, k) => format!("NS ({k})"),
+    }
+}
+
+/// word2vec's and gensim's number of negative samples.
+const DEFAULT_NEGATIVE: u32 = 5;
+
+/// Hierarchical softmax and the number of negative samples from `--loss`, `--hs`/`--no-hs`
+/// and `--negative`. Without `--loss`, `--negative K` alone means negative sampling alone (as
+/// in word2vec and gensim) and hierarchical softmax stays on only if `--hs` says so;
+/// contradictions are usage errors naming both flags.
+fn output_layer_settings(a: &TrainArgs) -> CliResult<(bool, u32)> {
+    let hs_flag = match (a.hs, a.no_hs) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    let hs_name = |on: bool| if on { "--hs" } else { "--no-hs" };
+    let conflict = |what: String| Err(Failure::Usage(what));
+    let Some(loss) = a.loss else {
+        return Ok(match a.negative {
+            None | Some(0) => (hs_flag.unwrap_or(true), 0),
+            Some(k) => (hs_flag.unwrap_or(false), k),
+        });
+    };
+    let (hs, ns, name) = match loss {
+        LossArg::Hs => (true, false, "hs"),
+        LossArg::Ns => (false, true, "ns"),
+        LossArg::HsNs => (true, true, "hs+ns"),
+    };
+    if let Some(flag) = hs_flag.filter(|&on| on != hs) {
+        return conflict(format!(
+            "{} contradicts --loss {name}{}",
+            hs_name(flag),
+            if ns {
+                " (use --loss hs+ns for both layers)"
+            } else {
+                ""
+            }
+        ));
+    }
+    match (ns, a.negative) {
+        (false, Some(k)) if k > 0 => conflict(format!(
+            "--negative {k} contradicts --loss hs (use --loss hs+ns for both layers)"
+        )),
+        (true, Some(0)) => conflict(format!(
+            "--negative 0 contradicts --loss {name}, which samples negatives"
+        )),
+        (true, k) => Ok((hs, k.unwrap_or(DEFAULT_NEGATIVE))),
+        (false, _) => Ok((hs, 0)),
+    }
+}
+
 /// The library settings the arguments ask for.
-fn settings(a: &TrainArgs) -> Settings {
+fn settings(a: &TrainArgs) -> CliResult<Settings> {
+    let (hs, negative) = output_layer_settings(a)?;
     let architecture = if a.cbow {
         Architecture::Cbow
     } else {
@@ -167,7 +284,7 @@ fn settings(a: &TrainArgs) -> Settings {
         OptimizerArg::Sgd => Optimizer::Sgd,
         OptimizerArg::Adagrad => Optimizer::AdaGrad,
     };
-    Settings {
+    Ok(Settings {
         architecture,
         dim: a.dim,
         window: a.window,
@@ -178,26 +295,27 @@ fn settings(a: &TrainArgs) -> Settings {
         epochs: a.epochs,
         threads,
         seed: a.seed,
-        hs: !a.no_hs,
+        hs,
         tree: match a.tree {
             TreeArg::Huffman => TreeKind::Huffman,
             TreeArg::Balanced => TreeKind::Balanced,
         },
         optimizer,
-        negative: a.negative,
+        negative,
         ns_exponent: a.ns_exponent,
         tokenizer: match a.tokenizer {
             TokenizerArg::Unicode => Tokenizer::Unicode,
             TokenizerArg::Whitespace => Tokenizer::Whitespace,
         },
         lowercase: a.lowercase,
-    }
+    })
 }
 
 /// Every file `train` writes, checked before any text is read.
 fn check_outputs(a: &TrainArgs, inputs: &[Input]) -> CliResult {
     let outputs: Vec<&Path> = [
-        Some(&a.output),
+        a.output.as_ref(),
+        a.save_vectors.as_ref(),
         a.save_vocab.as_ref(),
         a.loss_log.as_ref(),
         a.diagnostics.as_ref(),

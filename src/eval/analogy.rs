@@ -43,6 +43,32 @@ pub enum Method {
     Mul,
 }
 
+impl Method {
+    /// A candidate's score from its cosines to a, b and c: the one place the two methods'
+    /// formulas live, shared by evaluation and `query::analogy`.
+    #[inline(always)]
+    pub fn combine(self, a: f32, b: f32, c: f32) -> f32 {
+        match self {
+            Method::Add => b - a + c,
+            Method::Mul => {
+                // Cosines shifted to [0, 1] so the product and quotient keep their order.
+                let (a, b, c) = ((a + 1.0) / 2.0, (b + 1.0) / 2.0, (c + 1.0) / 2.0);
+                b * c / (a + MUL_EPSILON)
+            }
+        }
+    }
+}
+
+/// The names the literature uses, for reports.
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Add => "3CosAdd",
+            Method::Mul => "3CosMul",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Score {
     pub correct: usize,
@@ -116,6 +142,9 @@ fn percent(score: &Score) -> String {
     }
 }
 
+/// One line per section, then semantic, syntactic, the answer-rank bands and the total, each
+/// as `name  accuracy  correct/seen`; the total is the last line and its second field is the
+/// accuracy (scripts read it with `tail -n 1 | awk '{print $2}'`).
 impl fmt::Display for AnalogyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width = self
@@ -127,7 +156,7 @@ impl fmt::Display for AnalogyReport {
         let line = |f: &mut fmt::Formatter<'_>, name: &str, s: &Score| {
             writeln!(
                 f,
-                "{name:<width$} {:>8} ({}/{})",
+                "{name:<width$} {:>8}  {}/{}",
                 percent(s),
                 s.correct,
                 s.seen
@@ -139,25 +168,16 @@ impl fmt::Display for AnalogyReport {
         line(f, "semantic", &self.semantic)?;
         line(f, "syntactic", &self.syntactic)?;
         // One band would only repeat the total.
-        let bands = if self.answer_ranks.len() > 1 {
-            &self.answer_ranks[..]
-        } else {
-            &[]
-        };
-        for band in bands {
-            let name = format!("answer rank {}-{}", band.first, band.last);
-            writeln!(
-                f,
-                "{name:<width$} {:>8} ({}/{})",
-                percent(&band.score),
-                band.score.correct,
-                band.score.seen
-            )?;
+        if self.answer_ranks.len() > 1 {
+            for band in &self.answer_ranks {
+                let name = format!("answer rank {}-{}", band.first, band.last);
+                line(f, &name, &band.score)?;
+            }
         }
         let t = &self.total;
         write!(
             f,
-            "{:<width$} {:>8} ({}/{} seen, {} questions)",
+            "{:<width$} {:>8}  {}/{} seen of {} questions",
             "total",
             percent(t),
             t.correct,
@@ -359,12 +379,14 @@ fn answer_batch(
         .map(|q| {
             let (ca, cb, cc) = (row(q[0]), row(q[1]), row(q[2]));
             let rows = buf.iter_mut().zip(ca).zip(cb).zip(cc);
+            // One loop per method, so each is compiled with its formula inlined.
             match method {
-                Method::Add => rows.for_each(|(((out, a), b), c)| *out = b - a + c),
-                Method::Mul => rows.for_each(|(((out, a), b), c)| {
-                    let (a, b, c) = ((a + 1.0) / 2.0, (b + 1.0) / 2.0, (c + 1.0) / 2.0);
-                    *out = b * c / (a + MUL_EPSILON);
-                }),
+                Method::Add => {
+                    rows.for_each(|(((out, &a), &b), &c)| *out = Method::Add.combine(a, b, c))
+                }
+                Method::Mul => {
+                    rows.for_each(|(((out, &a), &b), &c)| *out = Method::Mul.combine(a, b, c))
+                }
             }
             argmax_excluding(&mut buf, q)
         })
@@ -615,16 +637,16 @@ mod tests {
         );
         assert_eq!(r.questions, 11);
         let expected = "\
-s0         50.00 % (1/2)
-s1        100.00 % (1/1)
-s2             n/a (0/0)
-s3          0.00 % (0/2)
-s4        100.00 % (1/1)
-s5         66.67 % (2/3)
-s6             n/a (0/0)
-semantic   50.00 % (3/6)
-syntactic  66.67 % (2/3)
-total      55.56 % (5/9 seen, 11 questions)";
+s0         50.00 %  1/2
+s1        100.00 %  1/1
+s2             n/a  0/0
+s3          0.00 %  0/2
+s4        100.00 %  1/1
+s5         66.67 %  2/3
+s6             n/a  0/0
+semantic   50.00 %  3/6
+syntactic  66.67 %  2/3
+total      55.56 %  5/9 seen of 11 questions";
         assert_eq!(r.to_string(), expected);
     }
 
