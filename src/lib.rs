@@ -6,6 +6,7 @@
 //! terminals or signals: the `w2v` binary turns arguments into these calls.
 
 pub mod corpus;
+mod csv_numbers;
 pub mod diagnostics;
 pub mod embeddings;
 pub mod error;

@@ -82,18 +82,7 @@ pub fn train(a: TrainArgs) -> CliResult {
     drop(scanned.corpus);
     w2v::formats::native::write_path(&model, &a.output)?;
     if let Some(path) = &a.loss_log {
-        w2v::formats::write_atomically(path, |out| {
-            use std::io::Write;
-            writeln!(out, "epoch,words,loss,alpha,seconds")?;
-            for e in &report.epochs {
-                writeln!(
-                    out,
-                    "{},{},{:.6},{:.8},{:.3}",
-                    e.epoch, e.words, e.loss, e.alpha, e.seconds
-                )?;
-            }
-            Ok(())
-        })?;
+        w2v::formats::write_atomically(path, |out| w2v::train::write_loss_csv(&report, out))?;
     }
     if let Some(path) = &a.diagnostics {
         let rows: Vec<_> = (1..)
