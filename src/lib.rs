@@ -14,6 +14,7 @@ pub mod eval;
 pub mod formats;
 pub mod kernels;
 pub mod model;
+pub mod plots;
 pub mod predict;
 pub mod query;
 pub mod sampler;

@@ -1,12 +1,11 @@
 //! Gradient diagnostics for hierarchical softmax: how large the updates that reach each depth
 //! of the tree and each frequency band of target words are, and how often a saturated sigmoid
-//! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot-diagnostics`).
+//! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot-diagnostics`: see
+//! [`crate::plots::diagnostics`]).
 //!
 //! Each training thread samples one hierarchical-softmax step in [`SAMPLE_EVERY`] and records
 //! every node on that step's path, so the cost is one counter per step; the sample only reads,
 //! so a run with diagnostics trains exactly the same model as one without.
-
-pub mod svg;
 
 use std::io::{BufReader, Write};
 use std::path::Path;
