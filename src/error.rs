@@ -113,6 +113,9 @@ pub enum Error {
          rate ({alpha}) is probably too high"
     )]
     Diverged { epoch: u32, alpha: f32 },
+    /// A chart could not be laid out or drawn.
+    #[error("cannot draw the chart: {message}")]
+    Chart { message: String },
     /// A word asked for is not in the vocabulary.
     #[error("'{word}' is not in the vocabulary")]
     UnknownWord { word: String },

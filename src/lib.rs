@@ -6,6 +6,7 @@
 //! terminals or signals: the `w2v` binary turns arguments into these calls.
 
 pub mod corpus;
+mod csv_numbers;
 pub mod diagnostics;
 pub mod embeddings;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod eval;
 pub mod formats;
 pub mod kernels;
 pub mod model;
+pub mod plots;
 pub mod predict;
 pub mod query;
 pub mod sampler;

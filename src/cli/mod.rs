@@ -374,7 +374,7 @@ fn plot_diagnostics(a: PlotDiagnosticsArgs) -> CliResult {
             a.csv.file_name().unwrap_or_default().to_string_lossy()
         )
     });
-    let svg = w2v::diagnostics::svg::render(&rows, &title);
+    let svg = w2v::plots::diagnostics::render(&rows, &title)?;
     w2v::formats::write_atomically(&a.output, |out| {
         use std::io::Write;
         out.write_all(svg.as_bytes())

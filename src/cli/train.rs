@@ -88,18 +88,7 @@ pub fn train(a: TrainArgs) -> CliResult {
         .map(|t| t.mean_code_len(model.vocab.counts()));
     save(&a, model)?;
     if let Some(path) = &a.loss_log {
-        w2v::formats::write_atomically(path, |out| {
-            use std::io::Write;
-            writeln!(out, "epoch,words,loss,alpha,seconds")?;
-            for e in &report.epochs {
-                writeln!(
-                    out,
-                    "{},{},{:.6},{:.8},{:.3}",
-                    e.epoch, e.words, e.loss, e.alpha, e.seconds
-                )?;
-            }
-            Ok(())
-        })?;
+        w2v::formats::write_atomically(path, |out| w2v::train::write_loss_csv(&report, out))?;
     }
     if let Some(path) = &a.diagnostics {
         let rows: Vec<_> = (1..)

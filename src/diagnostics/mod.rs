@@ -1,16 +1,18 @@
 //! Gradient diagnostics for hierarchical softmax: how large the updates that reach each depth
 //! of the tree and each frequency band of target words are, and how often a saturated sigmoid
-//! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot-diagnostics`).
+//! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot-diagnostics`: see
+//! [`crate::plots::diagnostics`]).
 //!
 //! Each training thread samples one hierarchical-softmax step in [`SAMPLE_EVERY`] and records
 //! every node on that step's path, so the cost is one counter per step; the sample only reads,
 //! so a run with diagnostics trains exactly the same model as one without.
 
-pub mod svg;
-
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
+use crate::csv_numbers::{fixed, scientific};
 use crate::error::{Error, Result};
 
 /// One step in this many is recorded.
@@ -122,36 +124,39 @@ impl Probe {
 }
 
 /// How a row's bucket is defined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Grouping {
     Depth,
     Band,
 }
 
-impl Grouping {
-    fn name(self) -> &'static str {
-        match self {
-            Grouping::Depth => "depth",
-            Grouping::Band => "band",
-        }
-    }
-}
-
 /// One line of the CSV: the means over one bucket in one epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub epoch: u32,
     pub grouping: Grouping,
     /// Depth (root = 0) or band (1 = most frequent tenth of the vocabulary).
     pub bucket: usize,
     pub samples: u64,
+    #[serde(serialize_with = "scientific::<6, _>")]
     pub mean_abs_grad: f64,
+    #[serde(serialize_with = "scientific::<6, _>")]
     pub mean_update_norm: f64,
+    #[serde(serialize_with = "fixed::<6, _, _>")]
     pub saturated_share: f64,
 }
 
-pub const CSV_HEADER: &str =
-    "epoch,grouping,bucket,samples,mean_abs_grad,mean_update_norm,saturated_share";
+/// The CSV's columns, in order; they are also [`Row`]'s field names.
+pub const CSV_FIELDS: [&str; 7] = [
+    "epoch",
+    "grouping",
+    "bucket",
+    "samples",
+    "mean_abs_grad",
+    "mean_update_norm",
+    "saturated_share",
+];
 
 /// The rows of one epoch; empty buckets are left out.
 pub fn rows(epoch: u32, stats: &GradientStats) -> Vec<Row> {
@@ -177,77 +182,74 @@ pub fn rows(epoch: u32, stats: &GradientStats) -> Vec<Row> {
         .collect()
 }
 
-pub fn write_csv<W: Write>(rows: &[Row], mut out: W) -> std::io::Result<()> {
-    writeln!(out, "{CSV_HEADER}")?;
+/// Writes the header (even for no rows, so the file says what it is) and one line per row.
+pub fn write_csv<W: Write>(rows: &[Row], out: W) -> std::io::Result<()> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    csv.write_record(CSV_FIELDS)?;
     for r in rows {
-        writeln!(
-            out,
-            "{},{},{},{},{:.6e},{:.6e},{:.6}",
-            r.epoch,
-            r.grouping.name(),
-            r.bucket,
-            r.samples,
-            r.mean_abs_grad,
-            r.mean_update_norm,
-            r.saturated_share
-        )?;
+        csv.serialize(r)?;
     }
-    out.flush()
+    csv.flush()
 }
 
 /// Reads a file [`write_csv`] wrote; anything else is a one-line error naming the line.
 pub fn read_csv(path: &Path) -> Result<Vec<Row>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let bad = |line: usize, what: &str| {
-        Error::format(
-            path,
-            format!("line {line}: {what} (not a w2v diagnostics file?)"),
-        )
+    let bad = |line: u64, what: &str| {
+        Error::parse(path, line, format!("{what} (not a w2v diagnostics file?)"))
     };
-    let mut rows = Vec::new();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => bad(i + 1, "not UTF-8 text"),
-            _ => Error::io(path, e),
-        })?;
-        if i == 0 {
-            if line.trim_end() != CSV_HEADER {
-                return Err(bad(1, "unexpected header"));
+    // `line` is where the error is when the csv error does not say.
+    let csv_error = |e: csv::Error, line: u64| {
+        let line = e.position().map_or(line, |p| p.line());
+        match e.into_kind() {
+            csv::ErrorKind::Io(e) => Error::io(path, e),
+            csv::ErrorKind::Utf8 { .. } => bad(line, "not UTF-8 text"),
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => bad(
+                line,
+                &format!("{len} fields where the header has {expected_len}"),
+            ),
+            csv::ErrorKind::Deserialize { err, .. } => {
+                let column = err.field().and_then(|f| CSV_FIELDS.get(f as usize));
+                let column = column.map_or(String::new(), |c| format!("{c}: "));
+                bad(line, &format!("{column}{}", err.kind()))
             }
-            continue;
+            other => bad(line, &format!("{other:?}")),
         }
-        if line.trim().is_empty() {
-            continue;
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(BufReader::new(file));
+    let header = reader.headers().map_err(|e| csv_error(e, 1))?.clone();
+    if header.iter().ne(CSV_FIELDS) {
+        return Err(bad(1, "unexpected header"));
+    }
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let next_line = reader.position().line();
+        if !reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(e, next_line))?
+        {
+            break;
         }
-        let f: Vec<&str> = line.trim_end().split(',').collect();
-        if f.len() != 7 {
-            return Err(bad(i + 1, "expected 7 fields"));
+        let line = record.position().map_or(next_line, |p| p.line());
+        let row: Row = record
+            .deserialize(Some(&header))
+            .map_err(|e| csv_error(e, line))?;
+        let means = [
+            ("mean_abs_grad", row.mean_abs_grad),
+            ("mean_update_norm", row.mean_update_norm),
+            ("saturated_share", row.saturated_share),
+        ];
+        if let Some((column, _)) = means.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
+            return Err(bad(line, &format!("{column}: not a finite number >= 0")));
         }
-        let num = |s: &str| s.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0);
-        let grouping = match f[1] {
-            "depth" => Grouping::Depth,
-            "band" => Grouping::Band,
-            _ => return Err(bad(i + 1, "grouping must be depth or band")),
-        };
-        let (Ok(epoch), Ok(bucket), Ok(samples), Some(g), Some(u), Some(s)) = (
-            f[0].parse(),
-            f[2].parse(),
-            f[3].parse(),
-            num(f[4]),
-            num(f[5]),
-            num(f[6]),
-        ) else {
-            return Err(bad(i + 1, "a field is not a number"));
-        };
-        rows.push(Row {
-            epoch,
-            grouping,
-            bucket,
-            samples,
-            mean_abs_grad: g,
-            mean_update_norm: u,
-            saturated_share: s,
-        });
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(Error::format(path, "no diagnostics rows"));
@@ -301,12 +303,57 @@ mod tests {
         let path = dir.join("d.csv");
         let mut buf = Vec::new();
         write_csv(&rows, &mut buf).unwrap();
-        std::fs::write(&path, &buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        // The layout other tools (and tests/cli.rs) read: fixed header, fixed precision.
+        assert_eq!(
+            text.lines().take(2).collect::<Vec<_>>(),
+            [
+                "epoch,grouping,bucket,samples,mean_abs_grad,mean_update_norm,saturated_share",
+                "2,depth,1,1,1.250000e-1,5.000000e-1,0.000000",
+            ]
+        );
+        std::fs::write(&path, &text).unwrap();
         assert_eq!(read_csv(&path).unwrap(), rows);
-        std::fs::write(&path, "epoch,words,loss\n1,2,3\n").unwrap();
-        assert!(read_csv(&path).unwrap_err().to_string().contains("header"));
-        std::fs::write(&path, format!("{CSV_HEADER}\n1,depth,x,1,1,1,1\n")).unwrap();
-        assert!(read_csv(&path).unwrap_err().to_string().contains("line 2"));
+        // Blank lines, CRLF line ends and spaces around fields are tolerated.
+        std::fs::write(&path, format!("{}\r\n\r\n", text.replace(",", " , "))).unwrap();
+        assert_eq!(read_csv(&path).unwrap(), rows);
+
+        let header = CSV_FIELDS.join(",");
+        let line_of = |content: String| match read_csv(&{
+            std::fs::write(&path, content).unwrap();
+            path.clone()
+        }) {
+            Err(Error::Parse { line, message, .. }) => (line, message),
+            other => panic!("{other:?}"),
+        };
+        let (line, message) = line_of("epoch,words,loss\n1,2,3\n".into());
+        assert_eq!(line, 1);
+        assert!(message.contains("header"), "{message}");
+        let (line, message) = line_of(format!(
+            "{header}\n{}\n1,depth,x,1,1,1,1\n",
+            &text[header.len() + 1..].lines().next().unwrap()
+        ));
+        assert_eq!(line, 3);
+        assert!(message.contains("bucket"), "{message}");
+        let (line, message) = line_of(format!("{header}\n1,leaf,0,1,1,1,1\n"));
+        assert_eq!(line, 2);
+        assert!(message.contains("`depth` or `band`"), "{message}");
+        let (line, message) = line_of(format!("{header}\n1,depth,0,1,1,1\n"));
+        assert_eq!(line, 2);
+        assert!(message.contains("6 fields"), "{message}");
+        let (line, message) = line_of(format!("{header}\n1,band,1,1,1,NaN,1\n"));
+        assert_eq!(line, 2);
+        assert!(message.contains("mean_update_norm"), "{message}");
+        let mut binary = format!("{header}\n").into_bytes();
+        binary.extend_from_slice(b"1,band,\xff,1,1,1,1\n");
+        std::fs::write(&path, binary).unwrap();
+        let err = read_csv(&path).unwrap_err();
+        assert!(matches!(err, Error::Parse { line: 2, .. }), "{err}");
+        std::fs::write(&path, format!("{header}\n")).unwrap();
+        assert!(read_csv(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("no diagnostics rows"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

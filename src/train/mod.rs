@@ -6,8 +6,11 @@
 //! atomic word counter drives progress and the learning rate, which decays linearly from alpha
 //! to alpha·1e-4 over all epochs of all threads together.
 
+mod loss_log;
 pub mod output;
 pub mod rates;
+
+pub use loss_log::{write_loss_csv, LOSS_CSV_FIELDS};
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
