@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use w2v::formats::Destination;
 use w2v::Error;
 
 pub use failure::Failure;
@@ -50,9 +51,9 @@ pub(crate) struct TrainArgs {
     /// Text to train on; repeat for several files; `-` reads stdin.
     #[arg(long, short, required = true, num_args = 1..)]
     input: Vec<String>,
-    /// Where to save the model (w2v's native format).
+    /// Where to save the model (w2v's native format); `-` writes it to stdout.
     #[arg(long, short)]
-    output: PathBuf,
+    output: Destination,
     /// CBOW instead of skip-gram.
     #[arg(long)]
     cbow: bool,
@@ -108,19 +109,19 @@ pub(crate) struct TrainArgs {
     /// Exponent of the unigram distribution negatives are drawn from.
     #[arg(long, default_value_t = 0.75)]
     ns_exponent: f64,
-    /// Save the vocabulary as `word count` lines.
+    /// Save the vocabulary as `word count` lines; `-` writes them to stdout.
     #[arg(long)]
-    save_vocab: Option<PathBuf>,
+    save_vocab: Option<Destination>,
     /// Use the words and counts of this file instead of counting the corpus.
     #[arg(long)]
     read_vocab: Option<PathBuf>,
-    /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds.
+    /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds; `-` writes it to stdout.
     #[arg(long)]
-    loss_log: Option<PathBuf>,
+    loss_log: Option<Destination>,
     /// Write sampled hierarchical-softmax gradient statistics per epoch, by tree depth and
-    /// frequency band, as CSV (draw them with `w2v plot-diagnostics`).
+    /// frequency band, as CSV (draw them with `w2v plot-diagnostics`); `-` writes it to stdout.
     #[arg(long)]
-    diagnostics: Option<PathBuf>,
+    diagnostics: Option<Destination>,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
@@ -177,8 +178,9 @@ struct ExportArgs {
     model: PathBuf,
     #[arg(long, value_enum)]
     format: FormatArg,
+    /// Where to write the vectors; `-` writes them to stdout.
     #[arg(long, short)]
-    output: PathBuf,
+    output: Destination,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -260,13 +262,15 @@ fn serde_json_line<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn export(a: ExportArgs) -> CliResult {
-    paths::refuse_overwriting_inputs(&[&a.model], &[&a.output])?;
-    let emb = w2v::formats::load_embeddings(&a.model)?;
-    match a.format {
-        FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, &a.output)?,
-        FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, &a.output)?,
+    paths::check_outputs(&[("--output", &a.output)], &[("model", &a.model)])?;
+    if let FormatArg::Binary = a.format {
+        paths::refuse_binary_on_terminal("--output", &a.output)?;
     }
-    Ok(())
+    let emb = w2v::formats::load_embeddings(&a.model)?;
+    paths::write_output(&a.output, |out| match a.format {
+        FormatArg::Text => w2v::formats::word2vec_text::write(&emb, out),
+        FormatArg::Binary => w2v::formats::word2vec_binary::write(&emb, out),
+    })
 }
 
 fn similar(a: SimilarArgs) -> CliResult {
@@ -330,16 +334,16 @@ fn predict(a: PredictArgs) -> CliResult {
 struct PlotDiagnosticsArgs {
     /// A CSV written by `w2v train --diagnostics`.
     csv: PathBuf,
-    /// Where to write the chart (SVG).
+    /// Where to write the chart (SVG); `-` writes it to stdout.
     #[arg(long, short)]
-    output: PathBuf,
+    output: Destination,
     /// Chart title [default: the CSV's file name].
     #[arg(long)]
     title: Option<String>,
 }
 
 fn plot_diagnostics(a: PlotDiagnosticsArgs) -> CliResult {
-    paths::refuse_overwriting_inputs(&[&a.csv], &[&a.output])?;
+    paths::check_outputs(&[("--output", &a.output)], &[("CSV", &a.csv)])?;
     let rows = w2v::diagnostics::read_csv(&a.csv)?;
     let title = a.title.unwrap_or_else(|| {
         format!(
@@ -348,9 +352,5 @@ fn plot_diagnostics(a: PlotDiagnosticsArgs) -> CliResult {
         )
     });
     let svg = w2v::diagnostics::svg::render(&rows, &title);
-    w2v::formats::write_atomically(&a.output, |out| {
-        use std::io::Write;
-        out.write_all(svg.as_bytes())
-    })?;
-    Ok(())
+    paths::write_output(&a.output, |out| out.write_all(svg.as_bytes()))
 }

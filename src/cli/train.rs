@@ -1,7 +1,6 @@
 //! `w2v train`: checks the outputs, reads and counts the text, trains with progress on
 //! stderr, saves the model and the optional logs, and handles Ctrl-C.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
@@ -58,8 +57,8 @@ pub fn train(a: TrainArgs) -> CliResult {
     );
     reading.finish_and_clear();
     let scanned = scanned?;
-    if let Some(path) = &a.save_vocab {
-        w2v::formats::write_atomically(path, |out| scanned.vocab.write_counts(out))?;
+    if let Some(destination) = &a.save_vocab {
+        paths::write_output(destination, |out| scanned.vocab.write_counts(out))?;
     }
     let vocab_size = scanned.vocab.len();
     let corpus_words = scanned.corpus.ids.len() as u64;
@@ -80,10 +79,9 @@ pub fn train(a: TrainArgs) -> CliResult {
     bar.finish();
     let report = report?;
     drop(scanned.corpus);
-    w2v::formats::native::write_path(&model, &a.output)?;
-    if let Some(path) = &a.loss_log {
-        w2v::formats::write_atomically(path, |out| {
-            use std::io::Write;
+    paths::write_output(&a.output, |out| w2v::formats::native::write(&model, out))?;
+    if let Some(destination) = &a.loss_log {
+        paths::write_output(destination, |out| {
             writeln!(out, "epoch,words,loss,alpha,seconds")?;
             for e in &report.epochs {
                 writeln!(
@@ -95,12 +93,12 @@ pub fn train(a: TrainArgs) -> CliResult {
             Ok(())
         })?;
     }
-    if let Some(path) = &a.diagnostics {
+    if let Some(destination) = &a.diagnostics {
         let rows: Vec<_> = (1..)
             .zip(&report.gradients)
             .flat_map(|(epoch, stats)| w2v::diagnostics::rows(epoch, stats))
             .collect();
-        w2v::formats::write_atomically(path, |out| w2v::diagnostics::write_csv(&rows, out))?;
+        paths::write_output(destination, |out| w2v::diagnostics::write_csv(&rows, out))?;
     }
 
     if scanned.stats.invalid_utf8_bytes > 0 {
@@ -121,7 +119,7 @@ pub fn train(a: TrainArgs) -> CliResult {
             "w2v: interrupted after {} of {} epochs; saved a partial model to {}",
             report.epochs.len(),
             settings.epochs,
-            a.output.display()
+            a.output
         );
         return Err(Failure::Interrupted);
     }
@@ -145,7 +143,7 @@ pub fn train(a: TrainArgs) -> CliResult {
                 .map_or("n/a".to_string(), |e| format!("{:.4}", e.loss)),
             progress::peak_memory_bytes()
                 .map_or("n/a".to_string(), |b| format!("{} MB", b / 1_000_000)),
-            a.output.display()
+            a.output
         );
     }
     Ok(())
@@ -196,23 +194,23 @@ fn settings(a: &TrainArgs) -> Settings {
 
 /// Every file `train` writes, checked before any text is read.
 fn check_outputs(a: &TrainArgs, inputs: &[Input]) -> CliResult {
-    let outputs: Vec<&Path> = [
-        Some(&a.output),
-        a.save_vocab.as_ref(),
-        a.loss_log.as_ref(),
-        a.diagnostics.as_ref(),
+    let outputs: Vec<paths::Output> = [
+        ("--output", Some(&a.output)),
+        ("--save-vocab", a.save_vocab.as_ref()),
+        ("--loss-log", a.loss_log.as_ref()),
+        ("--diagnostics", a.diagnostics.as_ref()),
     ]
     .into_iter()
-    .flatten()
-    .map(PathBuf::as_path)
+    .filter_map(|(flag, destination)| Some((flag, destination?)))
     .collect();
-    let mut input_paths: Vec<&Path> = inputs
+    let mut input_files: Vec<paths::InputFile> = inputs
         .iter()
         .filter_map(|i| match i {
-            Input::Path(p) => Some(p.as_path()),
+            Input::Path(p) => Some(("--input", p.as_path())),
             Input::Stdin => None,
         })
         .collect();
-    input_paths.extend(a.read_vocab.as_deref());
-    paths::refuse_overwriting_inputs(&input_paths, &outputs)
+    input_files.extend(a.read_vocab.as_deref().map(|p| ("--read-vocab", p)));
+    paths::check_outputs(&outputs, &input_files)?;
+    paths::refuse_binary_on_terminal("--output", &a.output)
 }
