@@ -164,10 +164,20 @@ fn replaceable(file: &Path) -> Result<Option<Identity>, String> {
         Err(e) => return Err(format!("folder {}: {e}", folder.display())),
     }
     let probe = folder.join(format!(".w2v-probe-{}", std::process::id()));
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+    };
+    // A probe left by a crashed run with the same process id is ours to remove.
+    let created = match create() {
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            fs::remove_file(&probe).and_then(|()| create())
+        }
+        created => created,
+    };
+    created
         .and_then(|_| fs::remove_file(&probe))
         .map_err(|e| format!("cannot create files in folder {}: {e}", folder.display()))?;
     let Ok(folder) = fs::canonicalize(folder) else {
