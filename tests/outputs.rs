@@ -329,8 +329,8 @@ fn a_closed_stdout_pipe_ends_the_export_quietly() {
 #[test]
 fn a_missing_folder_fails_before_any_work() {
     let dir = TempDir::new("missing");
-    // 50,000 sentences of 600,000 words: reading takes a noticeable moment and training
-    // takes seconds, so an error within a second cannot have come after either.
+    // 600,000 words over 1000 distinct ones: a full run takes about 9 s of CPU, so an error
+    // within a second came before training, as the missing epoch lines confirm.
     let big = dir.write("big.txt", corpus(50_000, 1000));
     let model = dir.path("m.w2v");
     let missing = dir.path("no/such/folder/out.txt");
@@ -355,6 +355,7 @@ fn a_missing_folder_fails_before_any_work() {
             took < Duration::from_secs(1),
             "{flag}: failed after {took:?}"
         );
+        assert!(!stderr(&o).contains("epoch"), "{flag}: trained first");
         assert!(!model.exists(), "{flag}: a model was saved");
     }
     // A file where a folder should be.
