@@ -1,7 +1,7 @@
 //! Vocabulary: word counts → min-count / max-vocab → words sorted by count (index = rank).
 
-use std::collections::HashMap;
 use foldhash::fast::FixedState;
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 

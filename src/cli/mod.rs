@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use w2v::formats::Destination;
+
 pub use failure::Failure;
 
 /// What a command returns: the library's errors and the binary's own usage errors.
@@ -60,12 +62,13 @@ pub(crate) struct TrainArgs {
     /// Text to train on; repeat for several files; `-` reads stdin.
     #[arg(long, short, alias = "train", required = true, num_args = 1..)]
     input: Vec<String>,
-    /// Where to save the model (w2v's native format).
+    /// Where to save the model (w2v's native format); `-` writes it to stdout.
     #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Also (or instead) write the word vectors in word2vec's format, for gensim and others.
+    output: Option<Destination>,
+    /// Also (or instead) write the word vectors in word2vec's format, for gensim and others;
+    /// `-` writes them to stdout.
     #[arg(long)]
-    save_vectors: Option<PathBuf>,
+    save_vectors: Option<Destination>,
     /// Format of --save-vectors: text, as word2vec and gensim default to, or binary.
     #[arg(long, value_enum, default_value_t = FormatArg::Text, requires = "save_vectors")]
     format: FormatArg,
@@ -130,19 +133,19 @@ pub(crate) struct TrainArgs {
     /// Exponent of the unigram distribution negatives are drawn from.
     #[arg(long, alias = "ns_exponent", default_value_t = 0.75)]
     ns_exponent: f64,
-    /// Save the vocabulary as `word count` lines.
+    /// Save the vocabulary as `word count` lines; `-` writes them to stdout.
     #[arg(long, alias = "save_vocab")]
-    save_vocab: Option<PathBuf>,
+    save_vocab: Option<Destination>,
     /// Use the words and counts of this file instead of counting the corpus.
     #[arg(long, alias = "read_vocab")]
     read_vocab: Option<PathBuf>,
-    /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds.
+    /// Write per-epoch loss as CSV: epoch,words,loss,alpha,seconds; `-` writes it to stdout.
     #[arg(long, alias = "loss_log")]
-    loss_log: Option<PathBuf>,
+    loss_log: Option<Destination>,
     /// Write sampled hierarchical-softmax gradient statistics per epoch, by tree depth and
-    /// frequency band, as CSV (draw them with `w2v plot-diagnostics`).
+    /// frequency band, as CSV (draw them with `w2v plot-diagnostics`); `-` writes it to stdout.
     #[arg(long)]
-    diagnostics: Option<PathBuf>,
+    diagnostics: Option<Destination>,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
@@ -223,8 +226,9 @@ struct ExportArgs {
     model: PathBuf,
     #[arg(long, value_enum)]
     format: FormatArg,
+    /// Where to write the vectors; `-` writes them to stdout.
     #[arg(long, short)]
-    output: PathBuf,
+    output: Destination,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -326,13 +330,15 @@ fn run(cli: Cli) -> CliResult {
 }
 
 fn export(a: ExportArgs) -> CliResult {
-    paths::refuse_overwriting_inputs(&[&a.model], &[&a.output])?;
-    let emb = w2v::formats::load_embeddings(&a.model)?;
-    match a.format {
-        FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, &a.output)?,
-        FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, &a.output)?,
+    paths::check_outputs(&[("--output", &a.output)], &[("model", &a.model)])?;
+    if let FormatArg::Binary = a.format {
+        paths::refuse_binary_on_terminal("--output", &a.output)?;
     }
-    Ok(())
+    let emb = w2v::formats::load_embeddings(&a.model)?;
+    paths::write_output(&a.output, |out| match a.format {
+        FormatArg::Text => w2v::formats::word2vec_text::write(&emb, out),
+        FormatArg::Binary => w2v::formats::word2vec_binary::write(&emb, out),
+    })
 }
 
 #[derive(Args)]
@@ -357,16 +363,16 @@ struct PredictArgs {
 struct PlotDiagnosticsArgs {
     /// A CSV written by `w2v train --diagnostics`.
     csv: PathBuf,
-    /// Where to write the chart (SVG).
+    /// Where to write the chart (SVG); `-` writes it to stdout.
     #[arg(long, short)]
-    output: PathBuf,
+    output: Destination,
     /// Chart title [default: the CSV's file name].
     #[arg(long)]
     title: Option<String>,
 }
 
 fn plot_diagnostics(a: PlotDiagnosticsArgs) -> CliResult {
-    paths::refuse_overwriting_inputs(&[&a.csv], &[&a.output])?;
+    paths::check_outputs(&[("--output", &a.output)], &[("CSV", &a.csv)])?;
     let rows = w2v::diagnostics::read_csv(&a.csv)?;
     let title = a.title.unwrap_or_else(|| {
         format!(
@@ -375,9 +381,5 @@ fn plot_diagnostics(a: PlotDiagnosticsArgs) -> CliResult {
         )
     });
     let svg = w2v::plots::diagnostics::render(&rows, &title)?;
-    w2v::formats::write_atomically(&a.output, |out| {
-        use std::io::Write;
-        out.write_all(svg.as_bytes())
-    })?;
-    Ok(())
+    paths::write_output(&a.output, |out| out.write_all(svg.as_bytes()))
 }

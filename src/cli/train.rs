@@ -1,10 +1,10 @@
 //! `w2v train`: checks the outputs, reads and counts the text, trains with progress on
 //! stderr, saves the model and the optional logs, and handles Ctrl-C.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
+use w2v::formats::Destination;
 use w2v::model::{Architecture, Model, Optimizer, Settings, TreeKind};
 
 use super::progress::{self, Display};
@@ -60,8 +60,8 @@ pub fn train(a: TrainArgs) -> CliResult {
     );
     reading.finish_and_clear();
     let scanned = scanned?;
-    if let Some(path) = &a.save_vocab {
-        w2v::formats::write_atomically(path, |out| scanned.vocab.write_counts(out))?;
+    if let Some(destination) = &a.save_vocab {
+        paths::write_output(destination, |out| scanned.vocab.write_counts(out))?;
     }
     let vocab_size = scanned.vocab.len();
     let corpus_words = scanned.corpus.ids.len() as u64;
@@ -87,15 +87,15 @@ pub fn train(a: TrainArgs) -> CliResult {
         .as_ref()
         .map(|t| t.mean_code_len(model.vocab.counts()));
     save(&a, model)?;
-    if let Some(path) = &a.loss_log {
-        w2v::formats::write_atomically(path, |out| w2v::train::write_loss_csv(&report, out))?;
+    if let Some(destination) = &a.loss_log {
+        paths::write_output(destination, |out| w2v::train::write_loss_csv(&report, out))?;
     }
-    if let Some(path) = &a.diagnostics {
+    if let Some(destination) = &a.diagnostics {
         let rows: Vec<_> = (1..)
             .zip(&report.gradients)
             .flat_map(|(epoch, stats)| w2v::diagnostics::rows(epoch, stats))
             .collect();
-        w2v::formats::write_atomically(path, |out| w2v::diagnostics::write_csv(&rows, out))?;
+        paths::write_output(destination, |out| w2v::diagnostics::write_csv(&rows, out))?;
     }
 
     if scanned.stats.invalid_utf8_bytes > 0 {
@@ -116,7 +116,7 @@ pub fn train(a: TrainArgs) -> CliResult {
             "w2v: interrupted after {} of {} epochs; saved a partial model to {}",
             report.epochs.len(),
             settings.epochs,
-            saved_to(&a).display()
+            saved_to(&a)
         );
         return Err(Failure::Interrupted);
     }
@@ -141,24 +141,24 @@ pub fn train(a: TrainArgs) -> CliResult {
 
 /// The native model and/or the word2vec vectors, whichever were asked for.
 fn save(a: &TrainArgs, model: Model) -> CliResult {
-    if let Some(path) = &a.output {
-        w2v::formats::native::write_path(&model, path)?;
+    if let Some(destination) = &a.output {
+        paths::write_output(destination, |out| w2v::formats::native::write(&model, out))?;
     }
-    if let Some(path) = &a.save_vectors {
+    if let Some(destination) = &a.save_vectors {
         let emb = model.into_embeddings();
-        match a.format {
-            FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, path)?,
-            FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, path)?,
-        }
+        paths::write_output(destination, |out| match a.format {
+            FormatArg::Text => w2v::formats::word2vec_text::write(&emb, out),
+            FormatArg::Binary => w2v::formats::word2vec_binary::write(&emb, out),
+        })?;
     }
     Ok(())
 }
 
-/// The file named in messages: the model, or the vectors when no model is saved.
-fn saved_to(a: &TrainArgs) -> &Path {
+/// The output named in messages: the model, or the vectors when no model is saved.
+fn saved_to(a: &TrainArgs) -> &Destination {
     a.output
-        .as_deref()
-        .or(a.save_vectors.as_deref())
+        .as_ref()
+        .or(a.save_vectors.as_ref())
         .expect("clap requires --output or --save-vectors")
 }
 
@@ -170,7 +170,7 @@ fn summary(
     settings: &Settings,
     vocab_size: usize,
     peak_memory: Option<u64>,
-    path: &Path,
+    path: &Destination,
 ) -> String {
     let architecture = match settings.architecture {
         Architecture::SkipGram => "skip-gram",
@@ -184,7 +184,7 @@ fn summary(
         report.seconds,
         report.words_per_sec() / 1e3,
         output_layer(settings),
-        path.display()
+        path
     )
 }
 
@@ -302,24 +302,30 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
 
 /// Every file `train` writes, checked before any text is read.
 fn check_outputs(a: &TrainArgs, inputs: &[Input]) -> CliResult {
-    let outputs: Vec<&Path> = [
-        a.output.as_ref(),
-        a.save_vectors.as_ref(),
-        a.save_vocab.as_ref(),
-        a.loss_log.as_ref(),
-        a.diagnostics.as_ref(),
+    let outputs: Vec<paths::Output> = [
+        ("--output", a.output.as_ref()),
+        ("--save-vectors", a.save_vectors.as_ref()),
+        ("--save-vocab", a.save_vocab.as_ref()),
+        ("--loss-log", a.loss_log.as_ref()),
+        ("--diagnostics", a.diagnostics.as_ref()),
     ]
     .into_iter()
-    .flatten()
-    .map(PathBuf::as_path)
+    .filter_map(|(flag, destination)| Some((flag, destination?)))
     .collect();
-    let mut input_paths: Vec<&Path> = inputs
+    let mut input_files: Vec<paths::InputFile> = inputs
         .iter()
         .filter_map(|i| match i {
-            Input::Path(p) => Some(p.as_path()),
+            Input::Path(p) => Some(("--input", p.as_path())),
             Input::Stdin => None,
         })
         .collect();
-    input_paths.extend(a.read_vocab.as_deref());
-    paths::refuse_overwriting_inputs(&input_paths, &outputs)
+    input_files.extend(a.read_vocab.as_deref().map(|p| ("--read-vocab", p)));
+    paths::check_outputs(&outputs, &input_files)?;
+    if let Some(output) = &a.output {
+        paths::refuse_binary_on_terminal("--output", output)?;
+    }
+    if let (Some(vectors), FormatArg::Binary) = (&a.save_vectors, a.format) {
+        paths::refuse_binary_on_terminal("--save-vectors", vectors)?;
+    }
+    Ok(())
 }

@@ -1,14 +1,18 @@
-//! Vector file formats shared with other tools, and the atomic write every exporter uses.
+//! Vector file formats shared with other tools, and the non-destructive write every output
+//! uses ([`destination`]).
 
+pub mod destination;
 pub mod native;
 pub mod word2vec_binary;
 pub mod word2vec_text;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 use crate::{Embeddings, Error, Result};
+
+pub use destination::{write_atomically, Destination};
 
 /// The two layouts word2vec C writes; both begin with the same `V D` header line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,34 +131,6 @@ pub fn sniff_word2vec(prefix: &[u8]) -> Option<VectorFormat> {
         }
     }
     Some(VectorFormat::Text)
-}
-
-/// Readers never see a half-written file, and a failed export keeps the previous one.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> Result<()> {
-    let Some(name) = path.file_name() else {
-        let e = io::Error::new(io::ErrorKind::InvalidInput, "not a file path");
-        return Err(Error::io(path, e));
-    };
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let attempt = || -> io::Result<()> {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        write(&mut out)?;
-        out.flush()?;
-        out.get_ref().sync_all()?;
-        drop(out);
-        std::fs::rename(&tmp, path)
-    };
-    attempt().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
 }
 
 /// Loads word vectors from a w2v model or a word2vec text or binary file, by content.
