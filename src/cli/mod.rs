@@ -148,6 +148,10 @@ enum TokenizerArg {
 struct EvalArgs {
     /// A w2v model, or word2vec text or binary vectors.
     model: PathBuf,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
     /// Analogy questions (questions-words.txt format).
     #[arg(long, required_unless_present = "similarity")]
     analogies: Option<PathBuf>,
@@ -165,6 +169,26 @@ struct EvalArgs {
     json: bool,
 }
 
+/// How a word2vec vector file is read (`--input-format`, on every command that reads vectors;
+/// not `--format`, which `export` uses for what it writes).
+#[derive(Clone, Copy, ValueEnum)]
+enum InputFormatArg {
+    /// Decide from the content; refuse a file that fits both layouts.
+    Auto,
+    Text,
+    Binary,
+}
+
+impl InputFormatArg {
+    fn format(self) -> Option<w2v::formats::VectorFormat> {
+        match self {
+            InputFormatArg::Auto => None,
+            InputFormatArg::Text => Some(w2v::formats::VectorFormat::Text),
+            InputFormatArg::Binary => Some(w2v::formats::VectorFormat::Binary),
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum MethodArg {
     Add,
@@ -175,6 +199,11 @@ enum MethodArg {
 struct ExportArgs {
     /// A w2v model (or word2vec vectors, to convert between formats).
     model: PathBuf,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
+    /// The format to write (the input's is --input-format).
     #[arg(long, value_enum)]
     format: FormatArg,
     #[arg(long, short)]
@@ -192,6 +221,10 @@ struct SimilarArgs {
     /// A w2v model, or word2vec text or binary vectors.
     model: PathBuf,
     word: String,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
     /// How many neighbours.
     #[arg(short, default_value_t = 10)]
     k: usize,
@@ -230,7 +263,7 @@ fn run(cli: Cli) -> CliResult {
 
 fn eval(a: EvalArgs) -> CliResult {
     use w2v::eval::{analogy, similarity};
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     if let Some(path) = &a.analogies {
         let sections = analogy::load_questions(path)?;
         let method = match a.method {
@@ -261,7 +294,7 @@ fn serde_json_line<T: serde::Serialize>(v: &T) -> String {
 
 fn export(a: ExportArgs) -> CliResult {
     paths::refuse_overwriting_inputs(&[&a.model], &[&a.output])?;
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     match a.format {
         FormatArg::Text => w2v::formats::word2vec_text::write_path(&emb, &a.output)?,
         FormatArg::Binary => w2v::formats::word2vec_binary::write_path(&emb, &a.output)?,
@@ -270,7 +303,7 @@ fn export(a: ExportArgs) -> CliResult {
 }
 
 fn similar(a: SimilarArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     for (word, score) in w2v::query::similar(&emb, &a.word, a.k)? {
         println!("{word}\t{score:.4}");
     }
