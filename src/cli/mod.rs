@@ -158,7 +158,7 @@ struct EvalArgs {
     /// Word-pair similarity file (`word1 word2 score` lines).
     #[arg(long)]
     similarity: Option<PathBuf>,
-    /// Only the most frequent N words are candidates for analogies.
+    /// Only the most frequent N words are candidates for analogies (0: all words).
     #[arg(long, default_value_t = 30_000)]
     restrict: usize,
     /// Analogy scoring: 3CosAdd or 3CosMul.
@@ -266,11 +266,18 @@ fn eval(a: EvalArgs) -> CliResult {
     let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     if let Some(path) = &a.analogies {
         let sections = analogy::load_questions(path)?;
+        print_warnings(&sections.warnings);
         let method = match a.method {
             MethodArg::Add => analogy::Method::Add,
             MethodArg::Mul => analogy::Method::Mul,
         };
-        let report = analogy::evaluate_analogies(&emb, &sections, a.restrict, method);
+        // 0 lifts the restriction, as in word2vec's compute-accuracy.
+        let restrict = if a.restrict == 0 {
+            usize::MAX
+        } else {
+            a.restrict
+        };
+        let report = analogy::evaluate_analogies(&emb, &sections.value, restrict, method);
         if a.json {
             println!("{}", serde_json_line(&report));
         } else {
@@ -278,7 +285,12 @@ fn eval(a: EvalArgs) -> CliResult {
         }
     }
     if let Some(path) = &a.similarity {
-        let report = similarity::evaluate_similarity(&emb, &similarity::load_pairs(path)?);
+        let pairs = similarity::load_pairs(path)?;
+        print_warnings(&pairs.warnings);
+        let report = similarity::evaluate_similarity(&emb, &pairs.value);
+        if report.spearman.is_none() {
+            return Err(Error::format(path, no_correlation(&report, &a.model)).into());
+        }
         if a.json {
             println!("{}", serde_json_line(&report));
         } else {
@@ -286,6 +298,42 @@ fn eval(a: EvalArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Why a similarity file gave no correlation, in place of printing `n/a`.
+fn no_correlation(r: &w2v::eval::SimilarityReport, model: &std::path::Path) -> String {
+    let pairs = r.used + r.oov;
+    match r.used {
+        0 => format!(
+            "no pair has both words in the vocabulary of {} (all {pairs} out of vocabulary)",
+            model.display()
+        ),
+        1 => format!(
+            "only 1 of {pairs} pairs has both words in the vocabulary of {}; a correlation \
+             needs at least 2",
+            model.display()
+        ),
+        n => format!(
+            "no correlation: the scores or the cosines of all {n} pairs in the vocabulary \
+             are equal"
+        ),
+    }
+}
+
+/// Skipped lines of a benchmark file: the first few, then how many more, so a damaged file
+/// does not bury the results.
+fn print_warnings(warnings: &[w2v::eval::Warning]) {
+    const SHOWN: usize = 5;
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("w2v: warning: {w}");
+    }
+    if let Some(first) = warnings.get(SHOWN) {
+        eprintln!(
+            "w2v: warning: {}: {} more lines skipped",
+            first.path.display(),
+            warnings.len() - SHOWN
+        );
+    }
 }
 
 fn serde_json_line<T: serde::Serialize>(v: &T) -> String {
