@@ -382,28 +382,28 @@ fn similarity_files_that_give_no_correlation_are_errors() {
 }
 
 #[test]
-fn restrict_zero_means_every_word() {
+fn restrict_zero_means_every_word_and_nothing_seen_is_an_error() {
     let dir = TempDir::new("restrict");
     let model = dir.write("v.txt", ROYALS);
     let q = dir.write("q.txt", ": royal\nman king woman queen\n");
-    let seen = |restrict: &str| {
-        let o = eval(
-            &model,
-            &[
-                "--analogies",
-                q.to_str().unwrap(),
-                "--json",
-                "--restrict",
-                restrict,
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        (report["restrict"].clone(), report["total"]["seen"].clone())
-    };
-    // queen is the 4th word: 3 words leave the question out, 0 lets every word in.
-    assert_eq!(seen("3"), (3.into(), 0.into()));
-    assert_eq!(seen("0"), (5.into(), 1.into()));
+    let q = q.to_str().unwrap();
+    let restricted = |n: &str| eval(&model, &["--analogies", q, "--json", "--restrict", n]);
+    // queen is the 4th word: 3 words leave the only question out, 0 lets every word in.
+    assert_one_line_error(
+        &restricted("3"),
+        1,
+        "q.txt: none of the 1 questions has all four words in the 3 most frequent words of",
+    );
+    let o = restricted("0");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["restrict"], 5, "{report}");
+    assert_eq!(report["total"]["seen"], 1, "{report}");
+    assert_eq!(report["total"]["correct"], 1, "{report}");
+    // A word the model lacks altogether.
+    let oov = dir.write("oov.txt", ": royal\nman king woman duchess\n");
+    let o = eval(&model, &["--analogies", oov.to_str().unwrap()]);
+    assert_one_line_error(&o, 1, "has all four words in the vocabulary of");
 }
 
 #[test]

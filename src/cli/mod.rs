@@ -278,6 +278,19 @@ fn eval(a: EvalArgs) -> CliResult {
             a.restrict
         };
         let report = analogy::evaluate_analogies(&emb, &sections.value, restrict, method);
+        if report.total.seen == 0 {
+            let words = if report.restrict < emb.len() {
+                format!("the {} most frequent words of", report.restrict)
+            } else {
+                "the vocabulary of".to_string()
+            };
+            let msg = format!(
+                "none of the {} questions has all four words in {words} {}",
+                report.questions,
+                a.model.display()
+            );
+            return Err(Error::format(path, msg).into());
+        }
         if a.json {
             println!("{}", serde_json_line(&report));
         } else {
