@@ -175,7 +175,9 @@ struct EvalArgs {
 enum InputFormatArg {
     /// Decide from the content; refuse a file that fits both layouts.
     Auto,
+    /// word2vec's text layout (`-binary 0`): a word and its values per line.
     Text,
+    /// word2vec's binary layout (`-binary 1`): a word, a space and little-endian f32s.
     Binary,
 }
 
