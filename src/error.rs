@@ -96,6 +96,9 @@ pub enum Error {
     /// A model, vector, vocabulary or test file that is not what it claims to be.
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },
+    /// A vector file that reads as both word2vec text and binary; the caller must say which.
+    #[error("{}: could be word2vec text or binary; say which it is", path.display())]
+    AmbiguousVectorFormat { path: PathBuf },
     /// One line of a line-oriented file that cannot be parsed.
     #[error("{}:{line}: {message}", path.display())]
     Parse {

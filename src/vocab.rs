@@ -240,7 +240,11 @@ impl Vocab {
     }
 }
 
-/// Reads a `word count` per line file (word2vec's -save-vocab format).
+/// word2vec C's sentence marker: its vocabulary files list it first, but it is not a word.
+pub const SENTENCE_MARKER: &str = "</s>";
+
+/// Reads a `word count` per line file (word2vec's -save-vocab format), without word2vec C's
+/// [`SENTENCE_MARKER`] line.
 pub fn read_counts(path: &Path) -> Result<Vec<(String, u64)>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
@@ -264,7 +268,9 @@ pub fn read_counts(path: &Path) -> Result<Vec<(String, u64)>> {
                 format!("line {}: count '{count}' is not a whole number", n + 1),
             )
         })?;
-        out.push((word.to_string(), count));
+        if word != SENTENCE_MARKER {
+            out.push((word.to_string(), count));
+        }
     }
     if out.is_empty() {
         return Err(Error::format(path, "the vocabulary file has no words"));
@@ -350,5 +356,17 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(back, vec![("the".into(), 10), ("cat".into(), 3)]);
         assert!(bad.unwrap_err().to_string().contains("line 1"));
+    }
+
+    #[test]
+    fn word2vec_c_sentence_marker_is_not_a_word() {
+        let path = std::env::temp_dir().join(format!("w2v-vocab-c-{}.txt", std::process::id()));
+        std::fs::write(&path, b"</s> 1000\nthe 50\nof 7\n").unwrap();
+        let words = read_counts(&path);
+        std::fs::write(&path, b"</s> 3\n").unwrap();
+        let only_marker = read_counts(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(words.unwrap(), vec![("the".into(), 50), ("of".into(), 7)]);
+        assert!(only_marker.unwrap_err().to_string().contains("no words"));
     }
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ndarray::Array2;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use w2v::formats::{self, native, word2vec_binary, word2vec_text};
+use w2v::formats::{self, native, word2vec_binary, word2vec_text, Sniffed, VectorFormat};
 use w2v::model::{Model, Settings};
 use w2v::vocab::{self, Vocab};
 use w2v::Embeddings;
@@ -33,14 +33,18 @@ fn all_loaders(bytes: &[u8]) {
     // A file that changed size between `metadata()` and the read.
     let _ = native::read(bytes, path, len + 13);
     let _ = native::read(bytes, path, len.saturating_sub(13));
-    let _ = formats::sniff_word2vec(bytes);
+    let _ = formats::sniff_word2vec(bytes, len);
+    // A prefix of a longer file, as `load_embeddings` sniffs it.
+    let _ = formats::sniff_word2vec(bytes, len + 1000);
     let _ = word2vec_text::read(bytes, path);
     let _ = word2vec_binary::read(bytes, path, Some(len));
     let _ = word2vec_binary::read(bytes, path, None);
     let _ = w2v::eval::analogy::parse_questions(bytes, path);
     let file = scratch_file(bytes);
     let _ = vocab::read_counts(&file);
-    let _ = formats::load_embeddings(&file);
+    let _ = formats::load_embeddings(&file, None);
+    let _ = formats::load_embeddings(&file, Some(VectorFormat::Text));
+    let _ = formats::load_embeddings(&file, Some(VectorFormat::Binary));
     std::fs::remove_file(&file).unwrap();
 }
 
@@ -236,6 +240,24 @@ proptest! {
     #[test]
     fn damaged_binary_files_never_panic(file in binary_file(), edits in edits()) {
         all_loaders(&apply(file, &edits));
+    }
+
+    #[test]
+    fn text_files_are_never_taken_for_binary(file in text_file()) {
+        let sniffed = formats::sniff_word2vec(&file, file.len() as u64);
+        prop_assert!(
+            matches!(sniffed, Sniffed::Format(VectorFormat::Text) | Sniffed::Ambiguous),
+            "{:?}", sniffed
+        );
+    }
+
+    #[test]
+    fn binary_files_are_never_taken_for_text(file in binary_file()) {
+        let sniffed = formats::sniff_word2vec(&file, file.len() as u64);
+        prop_assert!(
+            matches!(sniffed, Sniffed::Format(VectorFormat::Binary) | Sniffed::Ambiguous),
+            "{:?}", sniffed
+        );
     }
 
     #[test]

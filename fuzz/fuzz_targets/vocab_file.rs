@@ -16,5 +16,5 @@ fuzz_target!(|data: &[u8]| {
     let path = scratch();
     std::fs::write(path, data).expect("write the fuzz input to a temporary file");
     let _ = w2v::vocab::read_counts(path);
-    let _ = w2v::formats::load_embeddings(path);
+    let _ = w2v::formats::load_embeddings(path, None);
 });

@@ -6,6 +6,6 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = w2v::formats::sniff_word2vec(data);
+    let _ = w2v::formats::sniff_word2vec(data, data.len() as u64);
     let _ = w2v::formats::word2vec_text::read(data, Path::new("fuzz.txt"));
 });

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use w2v::eval::{analogy, similarity};
+use w2v::eval::{analogy, similarity, Parsed, Warning};
+use w2v::Error;
 
 use super::{CliResult, EvalArgs};
 
@@ -27,15 +28,20 @@ pub fn eval(a: EvalArgs) -> CliResult {
     // Test files first: a typo in one should not cost loading a large model.
     let questions = load_all(&a.analogies, analogy::load_questions)?;
     let pairs = load_all(&a.similarity, similarity::load_pairs)?;
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     let method = a.method.method();
+    // 0 lifts the restriction, as in word2vec's compute-accuracy.
+    let restrict = match a.restrict {
+        0 => usize::MAX,
+        n => n,
+    };
     let reports = Reports {
         model: &a.model,
         analogies: questions
             .iter()
             .map(|(file, sections)| FromFile {
                 file,
-                report: analogy::evaluate_analogies(&emb, sections, a.restrict, method),
+                report: analogy::evaluate_analogies(&emb, sections, restrict, method),
             })
             .collect(),
         similarity: pairs
@@ -46,6 +52,27 @@ pub fn eval(a: EvalArgs) -> CliResult {
             })
             .collect(),
     };
+    // A file that scores nothing is an error, not a report of n/a.
+    for r in &reports.analogies {
+        if r.report.total.seen == 0 {
+            let words = if r.report.restrict < emb.len() {
+                format!("the {} most frequent words of", r.report.restrict)
+            } else {
+                "the vocabulary of".to_string()
+            };
+            let message = format!(
+                "none of the {} questions has all four words in {words} {}",
+                r.report.questions,
+                a.model.display()
+            );
+            return Err(Error::format(r.file, message).into());
+        }
+    }
+    for r in &reports.similarity {
+        if r.report.spearman.is_none() {
+            return Err(Error::format(r.file, no_correlation(&r.report, &a.model)).into());
+        }
+    }
     if a.json {
         let doc = serde_json::to_string(&reports).expect("reports serialize");
         println!("{doc}");
@@ -70,9 +97,53 @@ pub fn eval(a: EvalArgs) -> CliResult {
     Ok(())
 }
 
+/// Loads every file, printing the lines each skipped.
 fn load_all<T>(
     files: &[PathBuf],
-    load: impl Fn(&Path) -> w2v::Result<T>,
+    load: impl Fn(&Path) -> w2v::Result<Parsed<T>>,
 ) -> w2v::Result<Vec<(&Path, T)>> {
-    files.iter().map(|f| Ok((f.as_path(), load(f)?))).collect()
+    files
+        .iter()
+        .map(|f| {
+            let parsed = load(f)?;
+            print_warnings(&parsed.warnings);
+            Ok((f.as_path(), parsed.value))
+        })
+        .collect()
+}
+
+/// Why a similarity file gave no correlation, in place of printing `n/a`.
+fn no_correlation(r: &similarity::SimilarityReport, model: &Path) -> String {
+    let pairs = r.used + r.oov;
+    match r.used {
+        0 => format!(
+            "no pair has both words in the vocabulary of {} (all {pairs} out of vocabulary)",
+            model.display()
+        ),
+        1 => format!(
+            "only 1 of {pairs} pairs has both words in the vocabulary of {}; a correlation \
+             needs at least 2",
+            model.display()
+        ),
+        n => format!(
+            "no correlation: the scores or the cosines of all {n} pairs in the vocabulary \
+             are equal"
+        ),
+    }
+}
+
+/// Skipped lines of a benchmark file: the first few, then how many more, so a damaged file
+/// does not bury the results.
+fn print_warnings(warnings: &[Warning]) {
+    const SHOWN: usize = 5;
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("w2v: warning: {w}");
+    }
+    if let Some(first) = warnings.get(SHOWN) {
+        eprintln!(
+            "w2v: warning: {}: {} more lines skipped",
+            first.path.display(),
+            warnings.len() - SHOWN
+        );
+    }
 }

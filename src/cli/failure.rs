@@ -79,6 +79,11 @@ fn wording(e: &Error) -> String {
             "training diverged in epoch {epoch}: word vectors became NaN or infinite; the \
              learning rate (--alpha {alpha}) is probably too high"
         ),
+        Error::AmbiguousVectorFormat { path } => format!(
+            "{}: could be word2vec text or binary; pass --input-format text or --input-format \
+             binary",
+            path.display()
+        ),
         e => e.to_string(),
     }
 }

@@ -194,7 +194,11 @@ struct EvalArgs {
     /// Word-pair similarity file (`word1 word2 score` lines); repeat for several files.
     #[arg(long)]
     similarity: Vec<PathBuf>,
-    /// Only the most frequent N words are candidates for analogies.
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
+    /// Only the most frequent N words are candidates for analogies (0: all words).
     #[arg(long, default_value_t = 30_000)]
     restrict: usize,
     /// Analogy scoring: 3CosAdd or 3CosMul.
@@ -203,6 +207,28 @@ struct EvalArgs {
     /// Print the results as one JSON document.
     #[arg(long)]
     json: bool,
+}
+
+/// How a word2vec vector file is read (`--input-format`, on every command that reads vectors;
+/// not `--format`, which `export` uses for what it writes).
+#[derive(Clone, Copy, ValueEnum)]
+enum InputFormatArg {
+    /// Decide from the content; refuse a file that fits both layouts.
+    Auto,
+    /// word2vec's text layout (`-binary 0`): a word and its values per line.
+    Text,
+    /// word2vec's binary layout (`-binary 1`): a word, a space and little-endian f32s.
+    Binary,
+}
+
+impl InputFormatArg {
+    fn format(self) -> Option<w2v::formats::VectorFormat> {
+        match self {
+            InputFormatArg::Auto => None,
+            InputFormatArg::Text => Some(w2v::formats::VectorFormat::Text),
+            InputFormatArg::Binary => Some(w2v::formats::VectorFormat::Binary),
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -224,6 +250,11 @@ impl MethodArg {
 struct ExportArgs {
     /// A w2v model (or word2vec vectors, to convert between formats).
     model: PathBuf,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
+    /// The format to write (the input's is --input-format).
     #[arg(long, value_enum)]
     format: FormatArg,
     /// Where to write the vectors; `-` writes them to stdout.
@@ -242,6 +273,10 @@ struct SimilarArgs {
     /// A w2v model, or word2vec text or binary vectors.
     model: PathBuf,
     word: String,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
     /// How many neighbours.
     #[arg(short, default_value_t = 10)]
     k: usize,
@@ -254,6 +289,10 @@ struct SimilarArgs {
 struct VectorArgs {
     /// A w2v model, or word2vec text or binary vectors.
     model: PathBuf,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
     /// Words to print; none or `-` reads them from stdin, one per line (unknown ones are
     /// warned about and skipped, and the exit code is 1 at the end).
     words: Vec<String>,
@@ -266,6 +305,10 @@ struct VectorArgs {
 struct AnalogyArgs {
     /// A w2v model, or word2vec text or binary vectors.
     model: PathBuf,
+    /// Layout of a word2vec vector file: detected, or given when detection cannot tell
+    /// (w2v models are always recognised).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
     /// a is to b ...
     a: String,
     b: String,
@@ -334,7 +377,7 @@ fn export(a: ExportArgs) -> CliResult {
     if let FormatArg::Binary = a.format {
         paths::refuse_binary_on_terminal("--output", &a.output)?;
     }
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     paths::write_output(&a.output, |out| match a.format {
         FormatArg::Text => w2v::formats::word2vec_text::write(&emb, out),
         FormatArg::Binary => w2v::formats::word2vec_binary::write(&emb, out),

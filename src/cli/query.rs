@@ -80,7 +80,7 @@ struct Predictions<'a> {
 }
 
 pub fn similar(a: SimilarArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     let found = w2v::query::similar(&emb, &a.word, a.k)?;
     if a.json {
         return print_json(&Neighbours {
@@ -102,7 +102,7 @@ pub fn similar(a: SimilarArgs) -> CliResult {
 }
 
 pub fn analogy(a: AnalogyArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     let method = a.method.method();
     let answers = w2v::query::analogy(&emb, [&a.a, &a.b, &a.c], a.k, method, a.restrict)?;
     if a.json {
@@ -137,7 +137,7 @@ enum Words<'a> {
 /// read from stdin are a stream, so an unknown one is a warning, and the exit code says at the
 /// end whether any was unknown.
 pub fn vector(a: VectorArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model)?;
+    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
     let index = WordIndex::new(&emb);
     let sources: Vec<Words> = if a.words.is_empty() {
         vec![Words::Stdin]

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use super::{lowercase_index, normalize_rows};
+use super::{lowercase_index, normalize_rows, nothing_usable, Parsed, Warning};
 use crate::{Embeddings, Error, Result};
 
 /// The Google set lists its five semantic sections first; the rest test morphology.
@@ -187,43 +187,69 @@ impl fmt::Display for AnalogyReport {
     }
 }
 
-pub fn load_questions(path: &Path) -> Result<Vec<Section>> {
+pub fn load_questions(path: &Path) -> Result<Parsed<Vec<Section>>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     parse_questions(BufReader::new(file), path)
 }
 
-/// `path` only labels errors, so readers other than files can be parsed too.
-pub fn parse_questions<R: BufRead>(r: R, path: &Path) -> Result<Vec<Section>> {
+/// `path` only labels errors, so readers other than files can be parsed too. A malformed line
+/// is skipped with a warning, as gensim skips it; a file without a single question is an
+/// error. Lines are split on whitespace, so non-UTF-8 bytes are decoded lossily.
+pub fn parse_questions<R: BufRead>(mut r: R, path: &Path) -> Result<Parsed<Vec<Section>>> {
     let mut sections: Vec<Section> = Vec::new();
-    for (i, line) in r.lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        let (n, line) = (i + 1, line.trim());
-        let bad = |msg: String| Error::format(path, format!("line {n}: {msg}"));
+    let mut warnings = Vec::new();
+    let mut raw = Vec::new();
+    for n in 1.. {
+        raw.clear();
+        if r.read_until(b'\n', &mut raw)
+            .map_err(|e| Error::io(path, e))?
+            == 0
+        {
+            break;
+        }
+        let line = String::from_utf8_lossy(&raw);
+        let line = line.trim();
+        let mut warn = |message: String| {
+            warnings.push(Warning {
+                path: path.to_path_buf(),
+                line: n,
+                message,
+            })
+        };
         if line.is_empty() {
             continue;
         }
         if let Some(name) = line.strip_prefix(':') {
-            let name = name.trim();
+            let mut name = name.trim().to_string();
             if name.is_empty() {
-                return Err(bad("section header without a name".into()));
+                name = format!("line {n}");
+                warn(format!(
+                    "section header without a name; calling it '{name}'"
+                ));
             }
             sections.push(Section {
-                name: name.to_string(),
+                name,
                 questions: Vec::new(),
             });
             continue;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
-        let question: [&str; 4] = words
-            .as_slice()
-            .try_into()
-            .map_err(|_| bad(format!("expected 4 words, found {}", words.len())))?;
-        let section = sections
-            .last_mut()
-            .ok_or_else(|| bad("question before the first ': section' line".into()))?;
-        section.questions.push(question.map(str::to_string));
+        let Ok(question) = <[&str; 4]>::try_from(words.as_slice()) else {
+            warn(format!("expected 4 words, found {}, skipped", words.len()));
+            continue;
+        };
+        match sections.last_mut() {
+            Some(section) => section.questions.push(question.map(str::to_string)),
+            None => warn("question before the first ': section' line, skipped".into()),
+        }
     }
-    Ok(sections)
+    if sections.iter().all(|s| s.questions.is_empty()) {
+        return Err(nothing_usable(path, "analogy questions", &warnings));
+    }
+    Ok(Parsed {
+        value: sections,
+        warnings,
+    })
 }
 
 /// Only the `restrict` most frequent rows (clamped to the vocabulary) are candidates and may
@@ -722,31 +748,67 @@ total      55.56 %  5/9 seen of 11 questions";
         }
     }
 
+    fn parse(text: &str) -> Result<Parsed<Vec<Section>>> {
+        parse_questions(text.as_bytes(), Path::new("q.txt"))
+    }
+
     #[test]
-    fn parses_sections_and_reports_bad_lines() {
+    fn parses_sections_and_skips_bad_lines_with_warnings() {
         let text = ": capital\nAthens Greece Baghdad Iraq\n\n:  gram1 \n a  b\tc d \n";
-        let s = parse_questions(text.as_bytes(), Path::new("q.txt")).unwrap();
+        let p = parse(text).unwrap();
+        let s = &p.value;
         assert_eq!(s.len(), 2);
         assert_eq!(
             (s[0].name.as_str(), s[1].name.as_str()),
             ("capital", "gram1")
         );
         assert_eq!(s[1].questions, [["a", "b", "c", "d"].map(String::from)]);
+        assert!(p.warnings.is_empty());
 
-        let err = |t: &str| parse_questions(t.as_bytes(), Path::new("q.txt")).unwrap_err();
-        for (text, needle) in [
+        let p = parse("a b c d\n: s\na b c d\n\na b c\na b c d e\n:\nw x y z\n").unwrap();
+        let warnings: Vec<String> = p.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(
+            warnings,
+            [
+                "q.txt:1: question before the first ': section' line, skipped",
+                "q.txt:5: expected 4 words, found 3, skipped",
+                "q.txt:6: expected 4 words, found 5, skipped",
+                "q.txt:7: section header without a name; calling it 'line 7'",
+            ]
+        );
+        let names: Vec<(&str, usize)> = p
+            .value
+            .iter()
+            .map(|s| (s.name.as_str(), s.questions.len()))
+            .collect();
+        assert_eq!(names, [("s", 1), ("line 7", 1)]);
+    }
+
+    #[test]
+    fn a_file_without_questions_is_an_error() {
+        for (text, detail) in [
+            ("", "no analogy questions found"),
+            ("\n\n", "no analogy questions found"),
+            (": s\n: t\n", "no analogy questions found"),
             (
-                ": s\na b c d\n\na b c\n",
-                "line 4: expected 4 words, found 3",
+                "a b c d\na b c d\n",
+                "no analogy questions found (2 lines skipped; line 1: question before",
             ),
-            (": s\na b c d e\n", "line 2: expected 4 words, found 5"),
-            ("a b c d\n", "line 1: question before"),
-            (":\n", "line 1: section header"),
+            (
+                ": s\nthe quick brown fox jumps\n",
+                "(1 line skipped; line 2: expected 4 words, found 5, skipped)",
+            ),
         ] {
-            let e = err(text);
+            let e = parse(text).unwrap_err();
             assert!(matches!(e, Error::Format { .. }), "{e:?}");
             assert!(e.to_string().starts_with("q.txt: "), "{e}");
-            assert!(e.to_string().contains(needle), "{e}");
+            assert!(e.to_string().contains(detail), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn non_utf8_questions_decode_lossily() {
+        let p = parse_questions(&b": s\ncaf\xc3 a b c\n"[..], Path::new("q.txt")).unwrap();
+        assert_eq!(p.value[0].questions[0][0], "caf\u{fffd}");
     }
 }

@@ -11,8 +11,54 @@ pub use analogy::{
 pub use similarity::{evaluate_similarity, load_pairs, parse_pairs, SimilarityReport, WordPair};
 
 use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView2};
+
+use crate::Error;
+
+/// A line of a benchmark file that was skipped. The library only collects these; the caller
+/// decides whether and how to show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub path: PathBuf,
+    /// 1-based.
+    pub line: u64,
+    /// Says what was expected and that the line was skipped.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// What a benchmark file parsed to, and the lines skipped on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub value: T,
+    pub warnings: Vec<Warning>,
+}
+
+/// A file that parses to nothing is an error, not an empty benchmark that scores `n/a`; the
+/// message says how many lines were skipped and why the first one was.
+fn nothing_usable(path: &Path, what: &str, skipped: &[Warning]) -> Error {
+    let why = match skipped {
+        [] => String::new(),
+        [first, ..] => format!(
+            " ({} skipped; line {}: {})",
+            match skipped.len() {
+                1 => "1 line".to_string(),
+                n => format!("{n} lines"),
+            },
+            first.line,
+            first.message
+        ),
+    };
+    Error::format(path, format!("no {what} found{why}"))
+}
 
 /// Benchmarks are matched case-insensitively; rows are in frequency order, so keeping the first
 /// row per lowercase form picks the most frequent spelling, as compute-accuracy and gensim do.

@@ -9,7 +9,7 @@ use std::path::Path;
 use ndarray::ArrayView1;
 use serde::Serialize;
 
-use super::lowercase_index;
+use super::{lowercase_index, nothing_usable, Parsed, Warning};
 use crate::{Embeddings, Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,18 +47,28 @@ impl fmt::Display for SimilarityReport {
     }
 }
 
-pub fn load_pairs(path: &Path) -> Result<Vec<WordPair>> {
+pub fn load_pairs(path: &Path) -> Result<Parsed<Vec<WordPair>>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     parse_pairs(BufReader::new(file), path)
 }
 
-/// Tolerates `#` comments and one header line (the distributed files differ in both);
-/// anything else malformed is an error rather than a silently smaller test set.
-pub fn parse_pairs<R: BufRead>(r: R, path: &Path) -> Result<Vec<WordPair>> {
+/// Tolerates `#` comments and one header line (the distributed files differ in both). Any
+/// other line that is not `word1 word2 score` is skipped with a warning; a file without a
+/// single pair is an error rather than a correlation of `n/a`.
+pub fn parse_pairs<R: BufRead>(mut r: R, path: &Path) -> Result<Parsed<Vec<WordPair>>> {
     let mut pairs = Vec::new();
+    let mut warnings = Vec::new();
     let mut first = true;
-    for (i, line) in r.lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
+    let mut raw = Vec::new();
+    for n in 1.. {
+        raw.clear();
+        if r.read_until(b'\n', &mut raw)
+            .map_err(|e| Error::io(path, e))?
+            == 0
+        {
+            break;
+        }
+        let line = String::from_utf8_lossy(&raw);
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -73,13 +83,20 @@ pub fn parse_pairs<R: BufRead>(r: R, path: &Path) -> Result<Vec<WordPair>> {
                 gold,
             }),
             (_, None) if header => {}
-            _ => {
-                let msg = format!("line {}: expected 'word1 word2 score'", i + 1);
-                return Err(Error::format(path, msg));
-            }
+            _ => warnings.push(Warning {
+                path: path.to_path_buf(),
+                line: n,
+                message: "expected 'word1 word2 score', skipped".into(),
+            }),
         }
     }
-    Ok(pairs)
+    if pairs.is_empty() {
+        return Err(nothing_usable(path, "word pairs", &warnings));
+    }
+    Ok(Parsed {
+        value: pairs,
+        warnings,
+    })
 }
 
 /// Words are matched case-insensitively over the whole vocabulary (most frequent spelling wins).
@@ -246,34 +263,50 @@ mod tests {
         assert_eq!((empty.oov_share, empty.spearman), (0.0, None));
     }
 
+    fn parse(text: &str) -> Result<Parsed<Vec<WordPair>>> {
+        parse_pairs(text.as_bytes(), Path::new("p.txt"))
+    }
+
     #[test]
     fn parse_tolerates_header_and_comments() {
         let text = "# WordSim-353\nWord 1\tWord 2\tHuman (mean)\n\nlove\tsex\t6.77\n# mid\ntiger cat  7.35\n";
-        let p = parse_pairs(text.as_bytes(), Path::new("ws.txt")).unwrap();
-        assert_eq!(p, [pair("love", "sex", 6.77), pair("tiger", "cat", 7.35)]);
-        // No header is fine too.
+        let p = parse(text).unwrap();
         assert_eq!(
-            parse_pairs("a b 1\n".as_bytes(), Path::new("x"))
-                .unwrap()
-                .len(),
-            1
+            p.value,
+            [pair("love", "sex", 6.77), pair("tiger", "cat", 7.35)]
+        );
+        assert!(p.warnings.is_empty());
+        // No header is fine too.
+        assert_eq!(parse("a b 1\n").unwrap().value.len(), 1);
+    }
+
+    #[test]
+    fn bad_lines_are_skipped_with_their_line_numbers() {
+        let text = "w1 w2 s\na b 1\nword1 word2 score\n# c\na b\na b 1 2\n\na b nan\nc d 2\n";
+        let p = parse(text).unwrap();
+        assert_eq!(p.value, [pair("a", "b", 1.0), pair("c", "d", 2.0)]);
+        let lines: Vec<u64> = p.warnings.iter().map(|w| w.line).collect();
+        // A header only as the first line; too few and too many fields; a non-finite score.
+        assert_eq!(lines, [3, 5, 6, 8]);
+        assert_eq!(
+            p.warnings[0].to_string(),
+            "p.txt:3: expected 'word1 word2 score', skipped"
         );
     }
 
     #[test]
-    fn parse_errors_carry_line_numbers() {
-        for (text, line) in [
-            ("a b 1\nword1 word2 score\n", 2), // a header only as the first line
-            ("# c\nw1 w2 s\na b\n", 3),        // too few fields
-            ("a b 1 2\n", 1),                  // too many fields
-            ("h h h\n\na b nan\n", 3),         // non-finite score
+    fn a_file_without_pairs_is_an_error() {
+        for (text, detail) in [
+            ("", "p.txt: no word pairs found"),
+            ("# only a comment\nword1 word2 score\n", "p.txt: no word pairs found"),
+            (
+                "h h h\na b\nc d e f\n",
+                "no word pairs found (2 lines skipped; line 2: expected 'word1 word2 score', skipped)",
+            ),
         ] {
-            let e = parse_pairs(text.as_bytes(), Path::new("p.txt")).unwrap_err();
+            let e = parse(text).unwrap_err();
             assert!(matches!(e, Error::Format { .. }), "{e:?}");
-            assert!(
-                e.to_string().contains(&format!("line {line}:")),
-                "{text:?}: {e}"
-            );
+            assert!(e.to_string().contains(detail), "{text:?}: {e}");
         }
     }
 }

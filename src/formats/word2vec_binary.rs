@@ -1,5 +1,6 @@
 //! word2vec's binary format (`-binary 1`): a `V D` line, then per word its bytes, a space,
 //! `D` little-endian f32 and a newline. Some gensim versions omit that newline; both read.
+//! Bytes after the last row are an error: the header would not describe the file.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -11,7 +12,7 @@ use super::{check_writable, read_header, write_atomically, RESERVE_CAP};
 use crate::{Embeddings, Error, Result};
 
 /// A longer run of bytes without a space means this is not a word2vec binary file.
-const MAX_WORD: usize = 1000;
+pub(super) const MAX_WORD: usize = 1000;
 
 pub fn write<W: Write>(emb: &Embeddings, mut out: W) -> io::Result<()> {
     check_writable(emb)?;
@@ -85,6 +86,12 @@ pub fn read<R: BufRead>(mut input: R, path: &Path, file_len: Option<u64>) -> Res
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         values.extend(floats);
         words.push(String::from_utf8_lossy(&word).into_owned());
+    }
+    // Bytes after the last row mean the header does not describe this file.
+    skip_newlines(&mut input).map_err(io_err)?;
+    if !input.fill_buf().map_err(io_err)?.is_empty() {
+        let msg = format!("data after the last of the {rows} rows the header promises");
+        return Err(Error::format(path, msg));
     }
     let vectors = Array2::from_shape_vec((rows, dim), values).expect("rows * dim values read");
     Ok(Embeddings::new(words, vectors))
@@ -201,6 +208,10 @@ mod tests {
             (b"0 2\n", "implausible"),
             (&long_word, "row 1 of 1: no space within 1000 bytes"),
             (b"1 1\n \x00\x00\x80\x3f\n", "row 1 of 1: empty word"),
+            (
+                b"1 1\na \x00\x00\x80\x3f\nxyz",
+                "data after the last of the 1 rows",
+            ),
         ];
         for (bytes, expected) in cases {
             for len in [None, Some(bytes.len() as u64)] {

@@ -60,34 +60,49 @@ pub fn read<R: BufRead>(mut input: R, path: &Path) -> Result<Embeddings> {
         if n as u64 == max_line && line.last() != Some(&b'\n') {
             return Err(fail(format!("line longer than {max_line} bytes")));
         }
-        let mut tokens = line
-            .split(u8::is_ascii_whitespace)
-            .filter(|t| !t.is_empty());
-        let Some(word) = tokens.next() else {
-            continue;
-        };
-        let start = values.len();
-        for token in tokens {
-            if values.len() - start == dim {
-                return Err(fail(format!("more than {dim} values")));
-            }
-            let value = std::str::from_utf8(token).ok().and_then(|s| s.parse().ok());
-            let Some(value) = value else {
-                let shown = String::from_utf8_lossy(&token[..token.len().min(32)]);
-                return Err(fail(format!("{shown:?} is not a number")));
-            };
-            values.push(value);
+        match parse_row(&line, dim, &mut values) {
+            Ok(Some(word)) => words.push(String::from_utf8_lossy(word).into_owned()),
+            Ok(None) => {}
+            Err(msg) => return Err(fail(msg)),
         }
-        if values.len() - start != dim {
-            return Err(fail(format!(
-                "expected {dim} values, found {}",
-                values.len() - start
-            )));
-        }
-        words.push(String::from_utf8_lossy(word).into_owned());
     }
     let vectors = Array2::from_shape_vec((rows, dim), values).expect("rows * dim values read");
     Ok(Embeddings::new(words, vectors))
+}
+
+/// Appends one line's `dim` values to `values` and returns its word, or `None` for a blank
+/// line; the sniffer uses this too, so detection and reading cannot disagree.
+pub(super) fn parse_row<'a>(
+    line: &'a [u8],
+    dim: usize,
+    values: &mut Vec<f32>,
+) -> std::result::Result<Option<&'a [u8]>, String> {
+    let mut tokens = line
+        .split(u8::is_ascii_whitespace)
+        .filter(|t| !t.is_empty());
+    let Some(word) = tokens.next() else {
+        return Ok(None);
+    };
+    let start = values.len();
+    for token in tokens {
+        if values.len() - start == dim {
+            return Err(format!("more than {dim} values"));
+        }
+        values.push(parse_value(token).ok_or_else(|| not_a_number(token))?);
+    }
+    match values.len() - start {
+        n if n == dim => Ok(Some(word)),
+        n => Err(format!("expected {dim} values, found {n}")),
+    }
+}
+
+pub(super) fn parse_value(token: &[u8]) -> Option<f32> {
+    std::str::from_utf8(token).ok()?.parse().ok()
+}
+
+pub(super) fn not_a_number(token: &[u8]) -> String {
+    let shown = String::from_utf8_lossy(&token[..token.len().min(32)]);
+    format!("{shown:?} is not a number")
 }
 
 pub fn read_path(path: &Path) -> Result<Embeddings> {
