@@ -797,3 +797,27 @@ fn every_kernel_this_cpu_has_learns_the_same_model() {
         }
     }
 }
+
+/// `--format c-text` writes word2vec C's `-binary 0` bytes: `%lf` values, each followed by a
+/// space; the default text layout writes shortest round-trip values without it.
+#[test]
+fn export_c_text_writes_word2vec_c_bytes() {
+    let dir = TempDir::new("c-text");
+    let vectors = dir.write("v.txt", "2 3\nman 1 -0.25 0.1\nwoman 0 2.5e-7 -3.5\n");
+    let export = |format: &str| {
+        let o = run(w2v()
+            .arg("export")
+            .arg(&vectors)
+            .args(["--format", format, "--output", "-"]));
+        assert_ok(&o);
+        stdout(&o)
+    };
+    assert_eq!(
+        export("c-text"),
+        "2 3\nman 1.000000 -0.250000 0.100000 \nwoman 0.000000 0.000000 -3.500000 \n"
+    );
+    assert_eq!(
+        export("text"),
+        "2 3\nman 1 -0.25 0.1\nwoman 0 0.00000025 -3.5\n"
+    );
+}

@@ -262,10 +262,26 @@ struct ExportArgs {
     output: Destination,
 }
 
+/// The word2vec layouts w2v writes.
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
+    /// Text with shortest round-trip decimals: reads back bit for bit.
     Text,
+    /// word2vec's binary: a space, D little-endian f32 and a newline per word.
     Binary,
+    /// word2vec C's exact text bytes: six decimals (`%lf`), a space after every value.
+    CText,
+}
+
+impl FormatArg {
+    fn write(self, emb: &w2v::Embeddings, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use w2v::formats::{word2vec_binary, word2vec_text};
+        match self {
+            FormatArg::Text => word2vec_text::write(emb, out),
+            FormatArg::Binary => word2vec_binary::write(emb, out),
+            FormatArg::CText => word2vec_text::write_c_layout(emb, out),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -378,10 +394,7 @@ fn export(a: ExportArgs) -> CliResult {
         paths::refuse_binary_on_terminal("--output", &a.output)?;
     }
     let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
-    paths::write_output(&a.output, |out| match a.format {
-        FormatArg::Text => w2v::formats::word2vec_text::write(&emb, out),
-        FormatArg::Binary => w2v::formats::word2vec_binary::write(&emb, out),
-    })
+    paths::write_output(&a.output, |out| a.format.write(&emb, out))
 }
 
 #[derive(Args)]

@@ -146,10 +146,7 @@ fn save(a: &TrainArgs, model: Model) -> CliResult {
     }
     if let Some(destination) = &a.save_vectors {
         let emb = model.into_embeddings();
-        paths::write_output(destination, |out| match a.format {
-            FormatArg::Text => w2v::formats::word2vec_text::write(&emb, out),
-            FormatArg::Binary => w2v::formats::word2vec_binary::write(&emb, out),
-        })?;
+        paths::write_output(destination, |out| a.format.write(&emb, out))?;
     }
     Ok(())
 }

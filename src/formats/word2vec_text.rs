@@ -27,6 +27,25 @@ pub fn write<W: Write>(emb: &Embeddings, mut out: W) -> io::Result<()> {
     Ok(())
 }
 
+/// word2vec C's exact bytes (`-binary 0`): every value printed with `%lf` (six decimals) and
+/// followed by a space, so a line ends in " \n". For comparing with C's files byte for byte;
+/// six decimals lose precision, so [`write`] stays the default.
+pub fn write_c_layout<W: Write>(emb: &Embeddings, mut out: W) -> io::Result<()> {
+    check_writable(emb)?;
+    writeln!(out, "{} {}", emb.len(), emb.dim())?;
+    for (word, row) in emb.words.iter().zip(emb.vectors.rows()) {
+        out.write_all(word.as_bytes())?;
+        out.write_all(b" ")?;
+        for &v in row {
+            // C promotes the float to double for printf; the same here, then the same
+            // correctly rounded six decimals.
+            write!(out, "{:.6} ", v as f64)?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 pub fn write_path(emb: &Embeddings, path: &Path) -> Result<()> {
     write_atomically(path, |out| write(emb, out))
 }
@@ -112,6 +131,26 @@ pub fn read_path(path: &Path) -> Result<Embeddings> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn c_layout_is_six_decimals_each_followed_by_a_space() {
+        let emb = Embeddings::new(
+            vec!["a".into(), "b".into()],
+            Array2::from_shape_vec((2, 3), vec![0.5, -1e-9, 1.0 / 3.0, -0.0, 123.4567891, 2e-7])
+                .unwrap(),
+        );
+        let mut out = Vec::new();
+        write_c_layout(&emb, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            "2 3\na 0.500000 -0.000000 0.333333 \nb -0.000000 123.456787 0.000000 \n"
+        );
+        // Readers of the default layout read C's too.
+        let back = read(&out[..], Path::new("c.txt")).unwrap();
+        assert_eq!(back.words, emb.words);
+        assert_eq!(back.vectors[[0, 0]], 0.5);
+    }
+
     use super::*;
     use crate::formats::tests::{assert_same, random_embeddings, scratch_dir};
     use ndarray::array;
