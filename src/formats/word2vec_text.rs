@@ -136,7 +136,7 @@ mod tests {
     fn c_layout_is_six_decimals_each_followed_by_a_space() {
         let emb = Embeddings::new(
             vec!["a".into(), "b".into()],
-            Array2::from_shape_vec((2, 3), vec![0.5, -1e-9, 1.0 / 3.0, -0.0, 123.4567891, 2e-7])
+            Array2::from_shape_vec((2, 3), vec![0.5, -1e-9, 1.0 / 3.0, -0.0, 123.45679, 2e-7])
                 .unwrap(),
         );
         let mut out = Vec::new();
