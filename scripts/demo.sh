@@ -3,6 +3,22 @@
 # Uses text8 when scripts/fetch-data.sh could get it, else the small Lee corpus (a few seconds,
 # too small for good analogy scores, but every step runs).
 set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/demo.sh
+Fetches the data if needed (scripts/fetch-data.sh), builds w2v in release mode, trains
+skip-gram + hierarchical softmax on text8 (or on the small Lee corpus when text8 could not be
+fetched), then evaluates analogies and similarity, lists neighbours and exports the vectors.
+Writes data/demo.w2v and data/demo.vec.txt.
+USAGE
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") ;;
+  *) echo "demo.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+esac
+
 cd "$(dirname "$0")/.."
 data=data/downloads
 [ -s "$data/questions-words.txt" ] || bash scripts/fetch-data.sh

@@ -27,6 +27,9 @@ pub fn train(a: TrainArgs) -> CliResult {
     }
     let inputs: Vec<Input> = a.input.iter().map(|s| Input::parse(s)).collect();
     check_outputs(&a, &inputs)?;
+    for warning in unlikely_settings(&settings) {
+        eprintln!("w2v: warning: {warning}");
+    }
     // First Ctrl-C: finish the current chunk and save what is trained (marked partial);
     // a second one, or one before training starts, quits at once: the user asked to, and
     // nothing is lost that was not already going to be.
@@ -64,6 +67,13 @@ pub fn train(a: TrainArgs) -> CliResult {
         paths::write_output(destination, |out| scanned.vocab.write_counts(out))?;
     }
     let vocab_size = scanned.vocab.len();
+    if vocab_size < FEW_WORDS {
+        eprintln!(
+            "w2v: warning: --min-count {} leaves only {vocab_size} words; vectors of so few \
+             words mean little (lower --min-count or use more text)",
+            settings.min_count
+        );
+    }
     let corpus_words = scanned.corpus.ids.len() as u64;
     let mut model = Model::new(settings.clone(), scanned.vocab);
     let bar = progress::TrainingBar::new(
@@ -251,6 +261,36 @@ fn output_layer_settings(a: &TrainArgs) -> CliResult<(bool, u32)> {
         (true, k) => Ok((hs, k.unwrap_or(DEFAULT_NEGATIVE))),
         (false, _) => Ok((hs, 0)),
     }
+}
+
+/// Fewer words than this after --min-count draw a warning: legal, but rarely what was meant.
+const FEW_WORDS: usize = 100;
+
+/// Settings that are legal but almost surely a mistake, one warning line each.
+fn unlikely_settings(s: &Settings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if s.sample >= 1.0 {
+        warnings.push(format!(
+            "--sample {} keeps every word: subsampling is off (word2vec uses 1e-3 to 1e-5; 0 \
+             turns it off explicitly)",
+            s.sample
+        ));
+    }
+    if s.epochs > 100 {
+        warnings.push(format!(
+            "--epochs {} is far more passes than word2vec-style training needs (5 is usual; \
+             15-20 for small corpora)",
+            s.epochs
+        ));
+    }
+    if s.dim > 1000 {
+        warnings.push(format!(
+            "--dim {} is unusually large (100-300 is usual); it costs memory and time in \
+             proportion",
+            s.dim
+        ));
+    }
+    warnings
 }
 
 /// The library settings the arguments ask for.
