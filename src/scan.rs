@@ -15,6 +15,8 @@ pub struct Scanned {
     pub stats: ReadStats,
     /// How often the vocabulary cap pruned rare words while counting.
     pub prunes: u32,
+    /// Distinct words counted, before the minimum count.
+    pub distinct: usize,
 }
 
 /// Reads `inputs`, counting words (or, with `read_vocab`, using that file's words and counts),
@@ -67,5 +69,6 @@ pub fn scan(
         corpus,
         stats,
         prunes,
+        distinct,
     })
 }

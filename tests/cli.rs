@@ -1,73 +1,11 @@
 //! End-to-end tests: the real `w2v` binary on small corpora made here.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::*;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-fn w2v() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_w2v"))
-}
-
-/// A fresh directory per test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("w2v-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.stdin(Stdio::null()).output().expect("run w2v")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Deterministic pseudo-random numbers for corpus generation.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
-
-/// Two topics: words of topic A only ever appear among A's context words, B's among B's.
-fn topic_corpus(sentences: usize) -> String {
-    let mut rng = Lcg(42);
-    let mut text = String::new();
-    for s in 0..sentences {
-        let topic = if s % 2 == 0 { "a" } else { "b" };
-        for _ in 0..12 {
-            text.push_str(&format!("{topic}{} ", rng.next(6)));
-        }
-        text.push('\n');
-    }
-    text
-}
 
 fn train_args(input: &Path, output: &Path) -> Vec<String> {
     [
@@ -89,28 +27,6 @@ fn train_args(input: &Path, output: &Path) -> Vec<String> {
     .collect()
 }
 
-/// Reads word2vec text vectors into (word, vector) pairs.
-fn read_text_vectors(path: &Path) -> Vec<(String, Vec<f32>)> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<usize> = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .map(|x| x.parse().unwrap())
-        .collect();
-    let rows: Vec<(String, Vec<f32>)> = lines
-        .map(|l| {
-            let mut parts = l.split(' ');
-            let w = parts.next().unwrap().to_string();
-            (w, parts.map(|x| x.parse().unwrap()).collect())
-        })
-        .collect();
-    assert_eq!(rows.len(), header[0]);
-    assert!(rows.iter().all(|(_, v)| v.len() == header[1]));
-    rows
-}
-
 /// The loss column of a `--loss-log` CSV, after checking its header.
 fn losses(path: &Path) -> Vec<f64> {
     let csv = std::fs::read_to_string(path).unwrap();
@@ -119,28 +35,6 @@ fn losses(path: &Path) -> Vec<f64> {
     lines
         .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
         .collect()
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    dot / (na * nb)
-}
-
-fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(
-        err.starts_with("w2v: error:") || err.starts_with("error:"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    assert!(err.contains(needle), "expected '{needle}' in: {err}");
 }
 
 #[test]

@@ -79,9 +79,16 @@ fn a_min_count_that_leaves_few_words_warns() {
     let w = warnings(&train("min-count", 200, &["--min-count", "150"]));
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
-        w[0].contains("--min-count 150 leaves only 51 words"),
+        w[0].contains("--min-count 150 leaves only 51 of 200 words"),
         "{w:?}"
     );
+}
+
+#[test]
+fn a_small_corpus_alone_draws_no_min_count_warning() {
+    // 50 words, all kept: the corpus is small, but --min-count cut nothing.
+    let w = warnings(&train("small", 50, &["--min-count", "1"]));
+    assert_eq!(w, Vec::<String>::new());
 }
 
 #[test]

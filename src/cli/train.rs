@@ -67,11 +67,12 @@ pub fn train(a: TrainArgs) -> CliResult {
         paths::write_output(destination, |out| scanned.vocab.write_counts(out))?;
     }
     let vocab_size = scanned.vocab.len();
-    if vocab_size < FEW_WORDS {
+    // A small corpus is the user's to judge; a --min-count that cuts it down that far is not.
+    if vocab_size < FEW_WORDS && vocab_size < scanned.distinct {
         eprintln!(
-            "w2v: warning: --min-count {} leaves only {vocab_size} words; vectors of so few \
-             words mean little (lower --min-count or use more text)",
-            settings.min_count
+            "w2v: warning: --min-count {} leaves only {vocab_size} of {} words; vectors of so \
+             few words mean little (lower --min-count or use more text)",
+            settings.min_count, scanned.distinct
         );
     }
     let corpus_words = scanned.corpus.ids.len() as u64;
