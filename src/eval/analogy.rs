@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
 
-use super::{lowercase_index, normalize_rows, nothing_usable, Parsed, Warning};
+use super::{for_each_line, lowercase_index, normalize_rows, nothing_usable, Parsed, Warning};
 use crate::{Embeddings, Error, Result};
 
 /// The Google set lists its five semantic sections first; the rest test morphology.
@@ -195,29 +195,13 @@ pub fn load_questions(path: &Path) -> Result<Parsed<Vec<Section>>> {
 /// `path` only labels errors, so readers other than files can be parsed too. A malformed line
 /// is skipped with a warning, as gensim skips it; a file without a single question is an
 /// error. Lines are split on whitespace, so non-UTF-8 bytes are decoded lossily.
-pub fn parse_questions<R: BufRead>(mut r: R, path: &Path) -> Result<Parsed<Vec<Section>>> {
+pub fn parse_questions<R: BufRead>(r: R, path: &Path) -> Result<Parsed<Vec<Section>>> {
     let mut sections: Vec<Section> = Vec::new();
     let mut warnings = Vec::new();
-    let mut raw = Vec::new();
-    for n in 1.. {
-        raw.clear();
-        if r.read_until(b'\n', &mut raw)
-            .map_err(|e| Error::io(path, e))?
-            == 0
-        {
-            break;
-        }
-        let line = String::from_utf8_lossy(&raw);
-        let line = line.trim();
-        let mut warn = |message: String| {
-            warnings.push(Warning {
-                path: path.to_path_buf(),
-                line: n,
-                message,
-            })
-        };
+    for_each_line(r, path, |n, line| {
+        let mut warn = |message: String| warnings.push(Warning::new(path, n, message));
         if line.is_empty() {
-            continue;
+            return;
         }
         if let Some(name) = line.strip_prefix(':') {
             let mut name = name.trim().to_string();
@@ -231,18 +215,18 @@ pub fn parse_questions<R: BufRead>(mut r: R, path: &Path) -> Result<Parsed<Vec<S
                 name,
                 questions: Vec::new(),
             });
-            continue;
+            return;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         let Ok(question) = <[&str; 4]>::try_from(words.as_slice()) else {
             warn(format!("expected 4 words, found {}, skipped", words.len()));
-            continue;
+            return;
         };
         match sections.last_mut() {
             Some(section) => section.questions.push(question.map(str::to_string)),
             None => warn("question before the first ': section' line, skipped".into()),
         }
-    }
+    })?;
     if sections.iter().all(|s| s.questions.is_empty()) {
         return Err(nothing_usable(path, "analogy questions", &warnings));
     }

@@ -12,11 +12,12 @@ pub use similarity::{evaluate_similarity, load_pairs, parse_pairs, SimilarityRep
 
 use std::collections::HashMap;
 use std::fmt;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// A line of a benchmark file that was skipped. The library only collects these; the caller
 /// decides whether and how to show them.
@@ -32,6 +33,34 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+impl Warning {
+    fn new(path: &Path, line: u64, message: impl Into<String>) -> Warning {
+        Warning {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Calls `each` with every line's number (1-based) and its trimmed text, decoded lossily so
+/// that one bad byte costs at most its line, not the file.
+fn for_each_line<R: BufRead>(mut r: R, path: &Path, mut each: impl FnMut(u64, &str)) -> Result<()> {
+    let mut raw = Vec::new();
+    let mut n = 0;
+    loop {
+        raw.clear();
+        if r.read_until(b'\n', &mut raw)
+            .map_err(|e| Error::io(path, e))?
+            == 0
+        {
+            return Ok(());
+        }
+        n += 1;
+        each(n, String::from_utf8_lossy(&raw).trim());
     }
 }
 

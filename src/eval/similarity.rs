@@ -9,7 +9,7 @@ use std::path::Path;
 use ndarray::ArrayView1;
 use serde::Serialize;
 
-use super::{lowercase_index, nothing_usable, Parsed, Warning};
+use super::{for_each_line, lowercase_index, nothing_usable, Parsed, Warning};
 use crate::{Embeddings, Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,23 +55,13 @@ pub fn load_pairs(path: &Path) -> Result<Parsed<Vec<WordPair>>> {
 /// Tolerates `#` comments and one header line (the distributed files differ in both). Any
 /// other line that is not `word1 word2 score` is skipped with a warning; a file without a
 /// single pair is an error rather than a correlation of `n/a`.
-pub fn parse_pairs<R: BufRead>(mut r: R, path: &Path) -> Result<Parsed<Vec<WordPair>>> {
+pub fn parse_pairs<R: BufRead>(r: R, path: &Path) -> Result<Parsed<Vec<WordPair>>> {
     let mut pairs = Vec::new();
     let mut warnings = Vec::new();
     let mut first = true;
-    let mut raw = Vec::new();
-    for n in 1.. {
-        raw.clear();
-        if r.read_until(b'\n', &mut raw)
-            .map_err(|e| Error::io(path, e))?
-            == 0
-        {
-            break;
-        }
-        let line = String::from_utf8_lossy(&raw);
-        let line = line.trim();
+    for_each_line(r, path, |n, line| {
         if line.is_empty() || line.starts_with('#') {
-            continue;
+            return;
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
         let gold = fields.get(2).and_then(|g| g.parse::<f64>().ok());
@@ -83,13 +73,13 @@ pub fn parse_pairs<R: BufRead>(mut r: R, path: &Path) -> Result<Parsed<Vec<WordP
                 gold,
             }),
             (_, None) if header => {}
-            _ => warnings.push(Warning {
-                path: path.to_path_buf(),
-                line: n,
-                message: "expected 'word1 word2 score', skipped".into(),
-            }),
+            _ => warnings.push(Warning::new(
+                path,
+                n,
+                "expected 'word1 word2 score', skipped",
+            )),
         }
-    }
+    })?;
     if pairs.is_empty() {
         return Err(nothing_usable(path, "word pairs", &warnings));
     }
