@@ -86,13 +86,13 @@ impl Config {
 /// A kernel to benchmark, and how to enter code compiled for it.
 trait BenchKernel: Kernel {
     const NAME: &'static str;
-    fn enter<R>(f: impl FnOnce() -> R) -> R;
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R;
 }
 
 impl BenchKernel for Portable {
     const NAME: &'static str = "portable";
     #[inline(always)]
-    fn enter<R>(f: impl FnOnce() -> R) -> R {
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R {
         f()
     }
 }
@@ -101,15 +101,15 @@ impl BenchKernel for Portable {
 impl BenchKernel for Avx2Fma {
     const NAME: &'static str = "avx2";
     #[inline(always)]
-    fn enter<R>(f: impl FnOnce() -> R) -> R {
-        // SAFETY: `each_kernel!` uses Avx2Fma only after `Avx2Fma::detect()` returned true.
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: `self` exists, so the CPU has AVX2 and FMA.
         unsafe { with_avx2_fma(f) }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
+fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
@@ -117,30 +117,30 @@ unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
 impl BenchKernel for Avx512 {
     const NAME: &'static str = "avx512";
     #[inline(always)]
-    fn enter<R>(f: impl FnOnce() -> R) -> R {
-        // SAFETY: `each_kernel!` uses Avx512 only after `Avx512::detect()` returned true.
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: `self` exists, so the CPU has AVX-512F, AVX2 and FMA.
         unsafe { with_avx512(f) }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
+fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Runs `$bench::<K>(args)` for the portable kernel and, where the CPU has them, AVX2+FMA and
-/// AVX-512.
+/// Runs `$bench(kernel, args)` for the portable kernel and, where the CPU has them, AVX2+FMA
+/// and AVX-512.
 macro_rules! each_kernel {
     ($bench:ident ( $($arg:expr),* )) => {{
-        $bench::<Portable>($($arg),*);
+        $bench(Portable, $($arg),*);
         #[cfg(target_arch = "x86_64")]
-        if Avx2Fma::detect() {
-            $bench::<Avx2Fma>($($arg),*);
+        if let Some(k) = Avx2Fma::detect() {
+            $bench(k, $($arg),*);
         }
         #[cfg(target_arch = "x86_64")]
-        if Avx512::detect() {
-            $bench::<Avx512>($($arg),*);
+        if let Some(k) = Avx512::detect() {
+            $bench(k, $($arg),*);
         }
     }};
 }
@@ -152,10 +152,10 @@ struct Timing {
 
 /// Times `run(iters)`, which must make `iters` calls, inside [`BenchKernel::enter`] (all
 /// generic, no dynamic calls, so `run` can inline there); None in a smoke run.
-fn measure<K: BenchKernel>(cfg: &Config, mut run: impl FnMut(u64)) -> Option<Timing> {
+fn measure<K: BenchKernel>(k: K, cfg: &Config, mut run: impl FnMut(u64)) -> Option<Timing> {
     let mut time = |iters: u64| {
         let start = Instant::now();
-        K::enter(|| run(iters));
+        k.enter(|| run(iters));
         start.elapsed()
     };
     if !cfg.timed {
@@ -186,6 +186,7 @@ fn measure<K: BenchKernel>(cfg: &Config, mut run: impl FnMut(u64)) -> Option<Tim
 /// Measures and prints one row. `flops`: floating-point operations per call, if meaningful;
 /// `note` gets the median ns per call.
 fn bench<K: BenchKernel>(
+    k: K,
     cfg: &Config,
     name: &str,
     flops: Option<f64>,
@@ -195,7 +196,7 @@ fn bench<K: BenchKernel>(
     if !cfg.wants(name) {
         return;
     }
-    match measure::<K>(cfg, run) {
+    match measure(k, cfg, run) {
         None => println!("{name:<36} ok (smoke run)"),
         Some(t) => {
             let gflops = flops.map_or(String::new(), |f| format!("{:.2}", f / t.median));
@@ -234,51 +235,51 @@ fn short(n: usize) -> String {
 
 // ---- vector kernels -------------------------------------------------------------------------
 
-fn bench_dot<K: BenchKernel>(cfg: &Config, dim: usize) {
+fn bench_dot<K: BenchKernel>(k: K, cfg: &Config, dim: usize) {
     let mut rng = SmallRng::seed_from_u64(1);
     let (a, b) = (
         random_vec(&mut rng, dim, 1.0),
         random_vec(&mut rng, dim, 1.0),
     );
     let name = format!("dot/d{dim}/{}", K::NAME);
-    bench::<K>(cfg, &name, Some(2.0 * dim as f64), none, |iters| {
+    bench(k, cfg, &name, Some(2.0 * dim as f64), none, |iters| {
         let mut sum = 0.0;
         for _ in 0..iters {
-            sum += K::dot(black_box(&a), black_box(&b));
+            sum += k.dot(black_box(&a), black_box(&b));
         }
         black_box(sum);
     });
 }
 
-fn bench_axpy<K: BenchKernel>(cfg: &Config, dim: usize) {
+fn bench_axpy<K: BenchKernel>(k: K, cfg: &Config, dim: usize) {
     let mut rng = SmallRng::seed_from_u64(2);
     let x = random_vec(&mut rng, dim, 1.0);
     let mut y = random_vec(&mut rng, dim, 1.0);
     let name = format!("axpy/d{dim}/{}", K::NAME);
-    bench::<K>(cfg, &name, Some(2.0 * dim as f64), none, |iters| {
+    bench(k, cfg, &name, Some(2.0 * dim as f64), none, |iters| {
         for i in 0..iters {
             // Alternating signs keep y bounded however long it runs.
             let alpha = if i & 1 == 0 { 1e-3 } else { -1e-3 };
-            K::axpy(black_box(alpha), black_box(&x), black_box(&mut y));
+            k.axpy(black_box(alpha), black_box(&x), black_box(&mut y));
         }
     });
 }
 
-fn bench_dot_many<K: BenchKernel>(cfg: &Config, dim: usize, m: usize) {
+fn bench_dot_many<K: BenchKernel>(k: K, cfg: &Config, dim: usize, m: usize) {
     let mut rng = SmallRng::seed_from_u64(3);
     let row = random_vec(&mut rng, dim, 1.0);
     let vs: Vec<Vec<f32>> = (0..m).map(|_| random_vec(&mut rng, dim, 1.0)).collect();
     let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
     let mut out = vec![0f32; m];
     let name = format!("dot_many/d{dim}/m{m}/{}", K::NAME);
-    bench::<K>(cfg, &name, Some(2.0 * (m * dim) as f64), none, |iters| {
+    bench(k, cfg, &name, Some(2.0 * (m * dim) as f64), none, |iters| {
         for _ in 0..iters {
-            K::dot_many(black_box(&row), black_box(&refs), black_box(&mut out));
+            k.dot_many(black_box(&row), black_box(&refs), black_box(&mut out));
         }
     });
 }
 
-fn bench_update_many<K: BenchKernel>(cfg: &Config, dim: usize, m: usize) {
+fn bench_update_many<K: BenchKernel>(k: K, cfg: &Config, dim: usize, m: usize) {
     let mut rng = SmallRng::seed_from_u64(4);
     let mut row = random_vec(&mut rng, dim, 1.0);
     let vs: Vec<Vec<f32>> = (0..m).map(|_| random_vec(&mut rng, dim, 1.0)).collect();
@@ -288,10 +289,10 @@ fn bench_update_many<K: BenchKernel>(cfg: &Config, dim: usize, m: usize) {
     let mut grads = vec![0f32; m * dim];
     let name = format!("update_many/d{dim}/m{m}/{}", K::NAME);
     // grads[j] += g[j]·row (2·m·dim) and row += Σ g[j]·v[j] (2·m·dim).
-    bench::<K>(cfg, &name, Some(4.0 * (m * dim) as f64), none, |iters| {
+    bench(k, cfg, &name, Some(4.0 * (m * dim) as f64), none, |iters| {
         for i in 0..iters {
             let g = if i & 1 == 0 { &g } else { &minus_g };
-            K::update_many(
+            k.update_many(
                 black_box(&mut row),
                 black_box(&refs),
                 black_box(0.025),
@@ -308,7 +309,8 @@ fn bench_sigmoid(cfg: &Config) {
     let table = SigmoidTable::default();
     let mut rng = SmallRng::seed_from_u64(5);
     let xs = random_vec(&mut rng, 1024, 5.99);
-    bench::<Portable>(
+    bench(
+        Portable,
         cfg,
         "sigmoid/table",
         None,
@@ -321,7 +323,8 @@ fn bench_sigmoid(cfg: &Config) {
             black_box(sum);
         },
     );
-    bench::<Portable>(
+    bench(
+        Portable,
         cfg,
         "log_sigmoid/table",
         None,
@@ -343,7 +346,8 @@ fn bench_alias(cfg: &Config, words: usize) {
     }
     let sampler = AliasSampler::new(&zipf_counts(words), 0.75);
     let mut rng = SmallRng::seed_from_u64(6);
-    bench::<Portable>(
+    bench(
+        Portable,
         cfg,
         &name,
         None,
@@ -402,6 +406,7 @@ type LazyFixture = std::cell::OnceCell<StepFixture>;
 /// adding them to the input rows afterwards is not included).
 #[inline(always)]
 fn run_steps<K: Kernel, O: OutputLayer>(
+    k: K,
     out: &O,
     fx: &StepFixture,
     input: &SharedMatrix,
@@ -419,12 +424,12 @@ fn run_steps<K: Kernel, O: OutputLayer>(
             *h = input.row(c as usize);
         }
         grads.fill(0.0);
-        loss += out.step_many::<K>(local, *target, &hiddens, grads, ALPHA);
+        loss += out.step_many(k, local, *target, &hiddens, grads, ALPHA);
     }
     black_box(loss);
 }
 
-fn bench_hs_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
+fn bench_hs_step<K: BenchKernel>(k: K, cfg: &Config, dim: usize, fx: &LazyFixture) {
     let name = format!(
         "hs_step/V{}/d{dim}/m{HS_GROUP}/{}",
         short(STEP_VOCAB),
@@ -464,12 +469,12 @@ fn bench_hs_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
             ns / (mean_path * HS_GROUP as f64)
         )
     };
-    bench::<K>(cfg, &name, Some(flops), note, |iters| {
-        run_steps::<K, _>(&hs, fx, &input, &mut grads, &mut local, iters);
+    bench(k, cfg, &name, Some(flops), note, |iters| {
+        run_steps(k, &hs, fx, &input, &mut grads, &mut local, iters);
     });
 }
 
-fn bench_ns_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
+fn bench_ns_step<K: BenchKernel>(k: K, cfg: &Config, dim: usize, fx: &LazyFixture) {
     let name = format!(
         "ns_step/V{}/d{dim}/k{NEGATIVES}/{}",
         short(STEP_VOCAB),
@@ -501,8 +506,8 @@ fn bench_ns_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
             ns / (HS_GROUP * (NEGATIVES as usize + 1)) as f64
         )
     };
-    bench::<K>(cfg, &name, Some(flops), note, |iters| {
-        run_steps::<K, _>(&ns, fx, &input, &mut grads, &mut local, iters);
+    bench(k, cfg, &name, Some(flops), note, |iters| {
+        run_steps(k, &ns, fx, &input, &mut grads, &mut local, iters);
     });
 }
 

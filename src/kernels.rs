@@ -6,11 +6,21 @@
 //! training loop is generic over the kernel, so each copy is compiled with its kernel inlined.
 //! `W2V_KERNEL=portable|avx2|avx512` caps the choice, for comparisons.
 
-/// Which kernel a training run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// The kernel a training run uses, holding its token (see [`Avx2Fma`]).
+#[derive(Debug, Clone, Copy)]
 pub enum KernelChoice {
+    Portable(Portable),
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma(Avx2Fma),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Avx512),
+}
+
+/// The widest kernel `W2V_KERNEL` allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cap {
     Portable,
-    Avx2Fma,
+    Avx2,
     Avx512,
 }
 
@@ -19,42 +29,46 @@ impl KernelChoice {
     /// `W2V_PORTABLE_KERNEL` still forces the portable one).
     pub fn detect() -> KernelChoice {
         let cap = if std::env::var_os("W2V_PORTABLE_KERNEL").is_some() {
-            KernelChoice::Portable
+            Cap::Portable
         } else {
             match std::env::var("W2V_KERNEL").as_deref() {
-                Ok("portable") => KernelChoice::Portable,
-                Ok("avx2") => KernelChoice::Avx2Fma,
-                _ => KernelChoice::Avx512,
+                Ok("portable") => Cap::Portable,
+                Ok("avx2") => Cap::Avx2,
+                _ => Cap::Avx512,
             }
         };
-        Self::available().min(cap)
+        Self::widest(cap)
     }
 
-    fn available() -> KernelChoice {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn widest(cap: Cap) -> KernelChoice {
         #[cfg(target_arch = "x86_64")]
         {
-            if Avx512::detect() {
-                return KernelChoice::Avx512;
+            if let Some(k) = Avx512::detect().filter(|_| cap >= Cap::Avx512) {
+                return KernelChoice::Avx512(k);
             }
-            if Avx2Fma::detect() {
-                return KernelChoice::Avx2Fma;
+            if let Some(k) = Avx2Fma::detect().filter(|_| cap >= Cap::Avx2) {
+                return KernelChoice::Avx2Fma(k);
             }
         }
-        KernelChoice::Portable
+        KernelChoice::Portable(Portable)
     }
 }
 
 /// Dot product and axpy over equal-length slices.
+///
+/// Methods take the kernel by value: for the SIMD kernels that value is the proof, made by
+/// run-time detection, that the CPU has the instructions they execute.
 pub trait Kernel: Copy + Send + Sync + 'static {
-    fn dot(a: &[f32], b: &[f32]) -> f32;
+    fn dot(self, a: &[f32], b: &[f32]) -> f32;
     /// `y += alpha * x`
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]);
+    fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]);
 
     /// `out[j] = row · vectors[j]`, reading `row` once for several vectors.
     #[inline(always)]
-    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
+    fn dot_many(self, row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
         for (v, o) in vectors.iter().zip(out) {
-            *o = Self::dot(row, v);
+            *o = self.dot(row, v);
         }
     }
 
@@ -63,13 +77,20 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     /// gets the raw gradient and the row its own step size, so an optimizer can scale each
     /// parameter row separately.
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
+    fn update_many(
+        self,
+        row: &mut [f32],
+        vectors: &[&[f32]],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
         let dim = row.len();
         for (grad, &gj) in grads.chunks_exact_mut(dim).zip(g) {
-            Self::axpy(gj, row, grad);
+            self.axpy(gj, row, grad);
         }
         for (v, &gj) in vectors.iter().zip(g) {
-            Self::axpy(rate * gj, v, row);
+            self.axpy(rate * gj, v, row);
         }
     }
 }
@@ -80,7 +101,7 @@ pub struct Portable;
 
 impl Kernel for Portable {
     #[inline(always)]
-    fn dot(a: &[f32], b: &[f32]) -> f32 {
+    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
         assert_eq!(a.len(), b.len());
         let mut acc = [0f32; 8];
         let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -99,7 +120,7 @@ impl Kernel for Portable {
     }
 
     #[inline(always)]
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
         assert_eq!(x.len(), y.len());
         for (yi, xi) in y.iter_mut().zip(x) {
             *yi += alpha * xi;
@@ -107,15 +128,21 @@ impl Kernel for Portable {
     }
 }
 
-/// AVX2 with fused multiply-add; only constructed after run-time detection.
+/// AVX2 with fused multiply-add. A token: the private field means only [`Avx2Fma::detect`]
+/// makes one, so a value of this type proves the CPU runs these instructions, and its safe
+/// methods cannot execute them on a CPU that lacks them.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
-pub struct Avx2Fma;
+pub struct Avx2Fma {
+    _detected: (),
+}
 
 #[cfg(target_arch = "x86_64")]
 impl Avx2Fma {
-    pub fn detect() -> bool {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    /// The token, if this CPU has AVX2 and FMA.
+    pub fn detect() -> Option<Avx2Fma> {
+        (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+            .then_some(Avx2Fma { _detected: () })
     }
 }
 
@@ -124,6 +151,7 @@ impl Avx2Fma {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn dot_many_by_fours<K: Kernel>(
+    k: K,
     row: &[f32],
     vectors: &[&[f32]],
     out: &mut [f32],
@@ -136,8 +164,8 @@ fn dot_many_by_fours<K: Kernel>(
         out[j..j + 4].copy_from_slice(&dot4(row, quad));
         j += 4;
     }
-    for k in j..vectors.len() {
-        out[k] = K::dot(row, vectors[k]);
+    for i in j..vectors.len() {
+        out[i] = k.dot(row, vectors[i]);
     }
 }
 
@@ -153,80 +181,108 @@ fn check_many_lengths(row: &[f32], vectors: &[&[f32]], g: &[f32], grads: &[f32])
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Avx2Fma {
     #[inline(always)]
-    fn dot(a: &[f32], b: &[f32]) -> f32 {
+    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
         assert_eq!(a.len(), b.len());
-        // SAFETY: Avx2Fma is only used after `detect()` returned true.
+        // SAFETY: `self` exists, so the CPU has AVX2 and FMA; lengths checked above.
         unsafe { avx2::dot(a, b) }
     }
 
     #[inline(always)]
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
         assert_eq!(x.len(), y.len());
-        // SAFETY: as above.
+        // SAFETY: `self` exists, so the CPU has AVX2 and FMA; lengths checked above.
         unsafe { avx2::axpy(alpha, x, y) }
     }
 
     #[inline(always)]
-    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        // SAFETY: AVX2+FMA detected; `dot_many_by_fours` checked the lengths.
-        dot_many_by_fours::<Self>(row, vectors, out, |r, quad| unsafe { avx2::dot4(r, quad) });
+    fn dot_many(self, row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
+        // SAFETY: `self` exists, so the CPU has AVX2 and FMA; `dot_many_by_fours` checked the
+        // lengths.
+        dot_many_by_fours(self, row, vectors, out, |r, quad| unsafe {
+            avx2::dot4(r, quad)
+        });
     }
 
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
+    fn update_many(
+        self,
+        row: &mut [f32],
+        vectors: &[&[f32]],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
         check_many_lengths(row, vectors, g, grads);
-        // SAFETY: AVX2+FMA detected; lengths checked above.
+        // SAFETY: `self` exists, so the CPU has AVX2 and FMA; lengths checked above.
         unsafe { avx2::update_many(row, vectors, rate, g, grads) }
     }
 }
 
 /// AVX-512 (F) where one row meets several vectors (skip-gram groups): 16 lanes, masked loads
 /// and stores for the tail, so a 100-wide row is seven operations with no scalar remainder.
-/// Single-vector operations use the AVX2 code. Only constructed after run-time detection.
+/// Single-vector operations use the AVX2 code. A token like [`Avx2Fma`]: only
+/// [`Avx512::detect`] makes one.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
-pub struct Avx512;
+pub struct Avx512 {
+    _detected: (),
+}
 
 #[cfg(target_arch = "x86_64")]
 impl Avx512 {
-    pub fn detect() -> bool {
-        is_x86_feature_detected!("avx512f")
+    /// The token, if this CPU has AVX-512F, AVX2 and FMA.
+    pub fn detect() -> Option<Avx512> {
+        (is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("fma")
+            && is_x86_feature_detected!("fma"))
+        .then_some(Avx512 { _detected: () })
+    }
+
+    /// The AVX2+FMA token: `detect` checked those features too.
+    #[inline(always)]
+    fn avx2(self) -> Avx2Fma {
+        Avx2Fma { _detected: () }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Avx512 {
-    /// One pair of vectors: the AVX2 kernel (`Avx512::detect` implies AVX2+FMA). Measured on
-    /// CBOW (one vector per node), a 512-bit version with its masked tail and wider reduction
-    /// was 8 % slower.
+    /// One pair of vectors: the AVX2 kernel. Measured on CBOW (one vector per node), a 512-bit
+    /// version with its masked tail and wider reduction was 8 % slower.
     #[inline(always)]
-    fn dot(a: &[f32], b: &[f32]) -> f32 {
-        Avx2Fma::dot(a, b)
+    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+        self.avx2().dot(a, b)
     }
 
     #[inline(always)]
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-        Avx2Fma::axpy(alpha, x, y)
+    fn axpy(self, alpha: f32, x: &[f32], y: &mut [f32]) {
+        self.avx2().axpy(alpha, x, y)
     }
 
     #[inline(always)]
-    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        // SAFETY: AVX-512 detected; `dot_many_by_fours` checked the lengths.
-        dot_many_by_fours::<Self>(row, vectors, out, |r, quad| unsafe {
+    fn dot_many(self, row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
+        // SAFETY: `self` exists, so the CPU has AVX-512F; `dot_many_by_fours` checked the
+        // lengths.
+        dot_many_by_fours(self, row, vectors, out, |r, quad| unsafe {
             avx512::dot4(r, quad)
         });
     }
 
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
+    fn update_many(
+        self,
+        row: &mut [f32],
+        vectors: &[&[f32]],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
         check_many_lengths(row, vectors, g, grads);
         if vectors.len() > 1 {
-            // SAFETY: AVX-512 detected; lengths checked above.
+            // SAFETY: `self` exists, so the CPU has AVX-512F; lengths checked above.
             unsafe { avx512::update_many(row, vectors, rate, g, grads) }
         } else {
-            // SAFETY: AVX-512 detection implies AVX2+FMA; lengths checked above.
+            // SAFETY: `self` exists, so the CPU has AVX2 and FMA; lengths checked above.
             unsafe { avx2::update_many(row, vectors, rate, g, grads) }
         }
     }
@@ -542,24 +598,24 @@ mod tests {
         a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
     }
 
-    fn check_kernel<K: Kernel>() {
+    fn check_kernel<K: Kernel>(k: K) {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
         for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 100, 300] {
             let a: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             let b: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             assert!(
-                (K::dot(&a, &b) as f64 - naive_dot(&a, &b)).abs() < 1e-4,
+                (k.dot(&a, &b) as f64 - naive_dot(&a, &b)).abs() < 1e-4,
                 "n={n}"
             );
             let mut y = b.clone();
-            K::axpy(0.5, &a, &mut y);
+            k.axpy(0.5, &a, &mut y);
             for i in 0..n {
                 assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
             }
         }
     }
 
-    fn check_many<K: Kernel>() {
+    fn check_many<K: Kernel>(k: K) {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(8);
         for (dim, m) in [(100usize, 16usize), (7, 5), (8, 4), (33, 1), (100, 0)] {
             let mut rand_vec =
@@ -570,13 +626,13 @@ mod tests {
             let g = rand_vec(m);
             let grads = rand_vec(m * dim);
             let mut dots = vec![0f32; m];
-            K::dot_many(&row, &refs, &mut dots);
+            k.dot_many(&row, &refs, &mut dots);
             for j in 0..m {
                 assert!((dots[j] as f64 - naive_dot(&row, &vs[j])).abs() < 1e-4);
             }
             let (mut row2, mut grads2) = (row.clone(), grads.clone());
             let rate = 0.75;
-            K::update_many(&mut row2, &refs, rate, &g, &mut grads2);
+            k.update_many(&mut row2, &refs, rate, &g, &mut grads2);
             for i in 0..dim {
                 let expected: f32 = row[i] + rate * (0..m).map(|j| g[j] * vs[j][i]).sum::<f32>();
                 assert!((row2[i] - expected).abs() < 1e-5);
@@ -589,38 +645,82 @@ mod tests {
         }
     }
 
+    /// The token, or None after saying on stderr that the test skips this kernel.
+    #[cfg(target_arch = "x86_64")]
+    fn or_skip<K>(token: Option<K>, missing: &[(&str, bool)]) -> Option<K> {
+        if token.is_none() {
+            let lacks: Vec<&str> = missing.iter().filter(|f| !f.1).map(|f| f.0).collect();
+            eprintln!("skipped: CPU lacks {}", lacks.join(", "));
+        }
+        token
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_or_skip() -> Option<Avx2Fma> {
+        let features = [
+            ("avx2", is_x86_feature_detected!("avx2")),
+            ("fma", is_x86_feature_detected!("fma")),
+        ];
+        or_skip(Avx2Fma::detect(), &features)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_or_skip() -> Option<Avx512> {
+        let features = [
+            ("avx512f", is_x86_feature_detected!("avx512f")),
+            ("avx2", is_x86_feature_detected!("avx2")),
+            ("fma", is_x86_feature_detected!("fma")),
+        ];
+        or_skip(Avx512::detect(), &features)
+    }
+
     #[test]
     fn many_kernels_match_naive() {
-        check_many::<Portable>();
+        check_many(Portable);
         #[cfg(target_arch = "x86_64")]
-        if Avx2Fma::detect() {
-            check_many::<Avx2Fma>();
+        if let Some(k) = avx2_or_skip() {
+            check_many(k);
         }
         #[cfg(target_arch = "x86_64")]
-        if Avx512::detect() {
-            check_many::<Avx512>();
+        if let Some(k) = avx512_or_skip() {
+            check_many(k);
         }
     }
 
     #[test]
     fn portable_kernel_matches_naive() {
-        check_kernel::<Portable>();
+        check_kernel(Portable);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_kernel_matches_naive() {
-        if Avx2Fma::detect() {
-            check_kernel::<Avx2Fma>();
+        if let Some(k) = avx2_or_skip() {
+            check_kernel(k);
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx512_kernel_matches_naive() {
-        if Avx512::detect() {
-            check_kernel::<Avx512>();
+        if let Some(k) = avx512_or_skip() {
+            check_kernel(k);
         }
+    }
+
+    /// `W2V_KERNEL` caps the choice: the portable cap always gives the portable kernel, the
+    /// AVX2 cap never AVX-512.
+    #[test]
+    fn the_cap_limits_the_kernel() {
+        assert!(matches!(
+            KernelChoice::widest(Cap::Portable),
+            KernelChoice::Portable(_)
+        ));
+        #[cfg(target_arch = "x86_64")]
+        assert!(!matches!(
+            KernelChoice::widest(Cap::Avx2),
+            KernelChoice::Avx512(_)
+        ));
     }
 
     #[test]
