@@ -26,7 +26,7 @@ use rand::{Rng, SeedableRng};
 use w2v::kernels::{Avx2Fma, Avx512};
 use w2v::kernels::{Kernel, Portable, SigmoidTable};
 use w2v::sampler::AliasSampler;
-use w2v::shared::SharedMatrix;
+use w2v::shared::{Row, RowMut, SharedMatrix};
 use w2v::train::output::{HierarchicalSoftmax, Local, NegativeSampling, OutputLayer};
 use w2v::train::rates::RowRates;
 use w2v::tree::Tree;
@@ -245,7 +245,7 @@ fn bench_dot<K: BenchKernel>(k: K, cfg: &Config, dim: usize) {
     bench(k, cfg, &name, Some(2.0 * dim as f64), none, |iters| {
         let mut sum = 0.0;
         for _ in 0..iters {
-            sum += k.dot(black_box(&a), black_box(&b));
+            sum += k.dot(black_box(Row::from(&a)), black_box(Row::from(&b)));
         }
         black_box(sum);
     });
@@ -255,12 +255,13 @@ fn bench_axpy<K: BenchKernel>(k: K, cfg: &Config, dim: usize) {
     let mut rng = SmallRng::seed_from_u64(2);
     let x = random_vec(&mut rng, dim, 1.0);
     let mut y = random_vec(&mut rng, dim, 1.0);
+    let (x, y) = (Row::from(&x), RowMut::from(&mut y[..]));
     let name = format!("axpy/d{dim}/{}", K::NAME);
     bench(k, cfg, &name, Some(2.0 * dim as f64), none, |iters| {
         for i in 0..iters {
             // Alternating signs keep y bounded however long it runs.
             let alpha = if i & 1 == 0 { 1e-3 } else { -1e-3 };
-            k.axpy(black_box(alpha), black_box(&x), black_box(&mut y));
+            k.axpy(black_box(alpha), black_box(x), black_box(y));
         }
     });
 }
@@ -269,12 +270,16 @@ fn bench_dot_many<K: BenchKernel>(k: K, cfg: &Config, dim: usize, m: usize) {
     let mut rng = SmallRng::seed_from_u64(3);
     let row = random_vec(&mut rng, dim, 1.0);
     let vs: Vec<Vec<f32>> = (0..m).map(|_| random_vec(&mut rng, dim, 1.0)).collect();
-    let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
+    let refs: Vec<Row> = vs.iter().map(Row::from).collect();
     let mut out = vec![0f32; m];
     let name = format!("dot_many/d{dim}/m{m}/{}", K::NAME);
     bench(k, cfg, &name, Some(2.0 * (m * dim) as f64), none, |iters| {
         for _ in 0..iters {
-            k.dot_many(black_box(&row), black_box(&refs), black_box(&mut out));
+            k.dot_many(
+                black_box(Row::from(&row)),
+                black_box(&refs),
+                black_box(&mut out),
+            );
         }
     });
 }
@@ -283,7 +288,7 @@ fn bench_update_many<K: BenchKernel>(k: K, cfg: &Config, dim: usize, m: usize) {
     let mut rng = SmallRng::seed_from_u64(4);
     let mut row = random_vec(&mut rng, dim, 1.0);
     let vs: Vec<Vec<f32>> = (0..m).map(|_| random_vec(&mut rng, dim, 1.0)).collect();
-    let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
+    let refs: Vec<Row> = vs.iter().map(Row::from).collect();
     let g = random_vec(&mut rng, m, 1e-3);
     let minus_g: Vec<f32> = g.iter().map(|x| -x).collect();
     let mut grads = vec![0f32; m * dim];
@@ -293,7 +298,7 @@ fn bench_update_many<K: BenchKernel>(k: K, cfg: &Config, dim: usize, m: usize) {
         for i in 0..iters {
             let g = if i & 1 == 0 { &g } else { &minus_g };
             k.update_many(
-                black_box(&mut row),
+                black_box(RowMut::from(&mut row[..])),
                 black_box(&refs),
                 black_box(0.025),
                 black_box(g),
@@ -418,7 +423,7 @@ fn run_steps<K: Kernel, O: OutputLayer>(
     let mut loss = 0.0;
     for i in 0..iters {
         let (target, contexts) = &fx.steps[i as usize & mask];
-        let mut hiddens: [&[f32]; HS_GROUP] = [&[]; HS_GROUP];
+        let mut hiddens = [Row::EMPTY; HS_GROUP];
         for (h, &c) in hiddens.iter_mut().zip(contexts) {
             input.prefetch(c as usize);
             *h = input.row(c as usize);

@@ -25,7 +25,7 @@ use crate::kernels::{Avx2Fma, Avx512};
 use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
 use crate::model::{Architecture, Model, Optimizer};
 use crate::sampler::AliasSampler;
-use crate::shared::SharedMatrix;
+use crate::shared::{Row, RowMut, SharedMatrix};
 use output::{
     Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP, LOCAL_NODE_ROWS,
 };
@@ -305,7 +305,7 @@ impl Run<'_> {
     }
 
     fn input_is_finite(&self) -> bool {
-        (0..self.input.rows()).all(|r| self.input.row(r).iter().all(|x| x.is_finite()))
+        (0..self.input.rows()).all(|r| self.input.row(r).iter().all(f32::is_finite))
     }
 
     /// Picks the fastest kernel this CPU has, once per thread and epoch.
@@ -468,7 +468,7 @@ impl Run<'_> {
                 .extend((lo..=hi).filter(|&c| c != pos).map(|c| sentence[c]));
             let mut loss = 0.0f32;
             for group in buffers.contexts.chunks(SKIPGRAM_GROUP) {
-                let mut hiddens: [&[f32]; SKIPGRAM_GROUP] = [&[]; SKIPGRAM_GROUP];
+                let mut hiddens = [Row::EMPTY; SKIPGRAM_GROUP];
                 for (h, &c) in hiddens.iter_mut().zip(group) {
                     self.input.prefetch(c as usize);
                     *h = self.input.row(c as usize);
@@ -511,7 +511,7 @@ impl Run<'_> {
                 k.axpy(
                     1.0,
                     self.input.row(sentence[c] as usize),
-                    &mut buffers.hidden,
+                    RowMut::from(&mut buffers.hidden[..]),
                 );
             }
             let inv = 1.0 / (hi - lo) as f32;
@@ -521,7 +521,7 @@ impl Run<'_> {
                 k,
                 local,
                 sentence[pos],
-                &buffers.hidden,
+                Row::from(&buffers.hidden),
                 &mut buffers.grad,
                 alpha,
             );
@@ -549,6 +549,7 @@ impl Run<'_> {
     /// Moves input row `word` along the raw gradient `grad` by its step size.
     #[inline(always)]
     fn update_input<K: Kernel>(&self, k: K, word: u32, grad: &[f32], alpha: f32) {
+        let grad = Row::from(grad);
         let rate = self
             .input_rates
             .rate(word as usize, alpha, || k.dot(grad, grad) / self.dim as f32);

@@ -21,7 +21,7 @@ use super::rates::RowRates;
 use crate::diagnostics::{band_of, Probe};
 use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
 use crate::sampler::AliasSampler;
-use crate::shared::{LocalRows, SharedMatrix};
+use crate::shared::{LocalRows, Row, RowMut, SharedMatrix};
 use crate::tree::Tree;
 
 /// What a training thread lends each step: its random numbers and, with `--diagnostics`, its
@@ -50,7 +50,7 @@ pub trait OutputLayer: Sync {
         k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32;
@@ -64,13 +64,13 @@ pub trait OutputLayer: Sync {
         k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
         let dim = grads.len() / hiddens.len().max(1);
         let mut loss = 0.0;
-        for (h, grad) in hiddens.iter().zip(grads.chunks_exact_mut(dim.max(1))) {
+        for (&h, grad) in hiddens.iter().zip(grads.chunks_exact_mut(dim.max(1))) {
             loss += self.step(k, local, target, h, grad, alpha);
         }
         loss
@@ -122,7 +122,7 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
         k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
@@ -135,7 +135,7 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
         k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
@@ -172,7 +172,7 @@ impl HierarchicalSoftmax<'_> {
         k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
@@ -191,7 +191,7 @@ impl HierarchicalSoftmax<'_> {
         // Squared norms of the hidden vectors, for AdaGrad's accumulators.
         let mut h_sq = [0f32; GROUP];
         if self.rates.is_adaptive() {
-            for (sq, h) in h_sq.iter_mut().zip(hiddens) {
+            for (sq, &h) in h_sq.iter_mut().zip(hiddens) {
                 *sq = k.dot(h, h);
             }
         }
@@ -212,7 +212,7 @@ impl HierarchicalSoftmax<'_> {
                 Some(private) => private,
                 None => self.nodes.row_mut(node as usize),
             };
-            k.dot_many(row, hiddens, &mut f[..m]);
+            k.dot_many(row.as_row(), hiddens, &mut f[..m]);
             for j in 0..m {
                 let fj = f[j];
                 if fj <= -MAX_EXP || fj >= MAX_EXP {
@@ -257,11 +257,12 @@ impl OutputLayer for NegativeSampling<'_> {
         k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
         let rng = &mut local.rng;
+        let grad = RowMut::from(grad);
         // Words are drawn a batch ahead so their rows can be fetched while earlier ones are
         // being scored: random rows are cache misses, and waiting on them dominates.
         const BATCH: usize = 16;
@@ -294,7 +295,7 @@ impl OutputLayer for NegativeSampling<'_> {
             }
             for &(word, label) in &batch[..n] {
                 let row = self.negatives.row_mut(word as usize);
-                let f = k.dot(hidden, row);
+                let f = k.dot(hidden, row.as_row());
                 loss -= self.table.log_sigmoid(if label == 1.0 { f } else { -f });
                 let s = if f >= MAX_EXP {
                     1.0
@@ -304,7 +305,7 @@ impl OutputLayer for NegativeSampling<'_> {
                     self.table.sigmoid(f)
                 };
                 let g = label - s;
-                k.axpy(g, row, grad);
+                k.axpy(g, row.as_row(), grad);
                 k.axpy(g * alpha, hidden, row);
             }
         }
@@ -325,7 +326,7 @@ impl OutputLayer for Both<'_> {
         k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
@@ -339,7 +340,7 @@ impl OutputLayer for Both<'_> {
         k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
@@ -435,7 +436,14 @@ mod tests {
                 rates: RowRates::Sgd,
                 local_from: usize::MAX,
             };
-            let loss = layer.step(Portable, &mut local, target, &h, &mut grad, alpha);
+            let loss = layer.step(
+                Portable,
+                &mut local,
+                target,
+                Row::from(&h),
+                &mut grad,
+                alpha,
+            );
             let exact = -hs_log_likelihood(&tree, &before, dim, target, &h);
             assert!(
                 (loss as f64 - exact).abs() < 1e-2 * exact.max(1.0),
@@ -505,7 +513,7 @@ mod tests {
             Portable,
             &mut Local::new(0, false),
             target,
-            &mean(&contexts),
+            Row::from(&mean(&contexts)),
             &mut grad,
             alpha,
         );
@@ -547,7 +555,7 @@ mod tests {
             };
             let mut loss_one = 0.0;
             for (h, g) in hs.iter().zip(grads_one.chunks_exact_mut(dim)) {
-                loss_one += single.step(Portable, &mut local, 5, h, g, alpha);
+                loss_one += single.step(Portable, &mut local, 5, Row::from(h), g, alpha);
             }
             let grouped = HierarchicalSoftmax {
                 tree: &tree,
@@ -556,7 +564,7 @@ mod tests {
                 rates: RowRates::Sgd,
                 local_from: usize::MAX,
             };
-            let refs: Vec<&[f32]> = hs.iter().map(|h| h.as_slice()).collect();
+            let refs: Vec<Row> = hs.iter().map(Row::from).collect();
             let loss_many =
                 grouped.step_many(Portable, &mut local, 5, &refs, &mut grads_many, alpha);
             let tolerance = if group == 1 { 0.0 } else { 1e-5 };
@@ -605,7 +613,7 @@ mod tests {
             Portable,
             &mut Local::new(0, false),
             target,
-            &h,
+            Row::from(&h),
             &mut grad,
             alpha,
         );
@@ -677,7 +685,14 @@ mod tests {
             probe: None,
             rows: None,
         };
-        let loss = layer.step(Portable, &mut local, target, &h, &mut grad, alpha);
+        let loss = layer.step(
+            Portable,
+            &mut local,
+            target,
+            Row::from(&h),
+            &mut grad,
+            alpha,
+        );
         assert!((loss as f64 + objective(&h, &before)).abs() < 1e-2);
         let eps = 1e-3f32;
         for i in 0..dim {
