@@ -4,6 +4,10 @@
 //! Data flows one way: `corpus` → `vocab` → `tree` / `sampler` → `model` → `train` → `eval` /
 //! `query` → `formats`.
 
+// Every unsafe operation sits in an `unsafe {}` block that says why it is sound.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod corpus;
 pub mod diagnostics;
 pub mod embeddings;
