@@ -181,12 +181,13 @@ fn dot_many_by_fours<K: Kernel>(
     }
 }
 
-/// The lengths the intrinsic `update_many` kernels rely on.
+/// The lengths the intrinsic `update_many` kernels rely on. The product is checked: handles
+/// may alias, so `vectors.len() * dim` is not bounded by any allocation's size.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn check_many_lengths(row: RowMut<'_>, vectors: &[Row<'_>], g: &[f32], grads: &[f32]) {
     let dim = row.len();
-    assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
+    assert!(g.len() >= vectors.len() && vectors.len().checked_mul(dim) == Some(grads.len()));
     assert!(vectors.iter().all(|v| v.len() == dim));
 }
 
