@@ -1,8 +1,9 @@
 //! Parameters shared by all training threads without locks (Hogwild!), and the row handles
 //! through which everything reads and writes them.
 //!
-//! This module holds every `unsafe` that lets threads share the matrices. The vector kernels
-//! (`kernels`) read and write through the handles defined here.
+//! This module holds the `unsafe` that shares the matrices between threads and the invariants
+//! of the handles; the vector kernels (`kernels`) load and store through the handles, relying
+//! on those invariants and nothing else.
 //!
 //! # What is not guaranteed: the Hogwild race
 //!
@@ -17,10 +18,12 @@
 //! accesses, so a reader sees the old or the new value of each element, never a torn one; a
 //! vector load may mix old and new elements, and one thread's update may overwrite another's.
 //! Those stale or lost updates are the accepted cost of Hogwild SGD (Recht et al., 2011):
-//! updates are sparse, so collisions are rare and act as a little gradient noise. No index,
-//! length or pointer is ever read from shared storage: racing values only flow into float
-//! arithmetic, and where one chooses a table entry (the sigmoid table) the index is
-//! bounds-checked.
+//! updates are sparse, so collisions are rare and act as a little gradient noise. The
+//! compiler, for its part, may assume no other thread writes a row meanwhile (and, say, load
+//! an element once where the code reads it twice); that too only changes which float values
+//! are used. No index, length or pointer is ever read from shared storage: racing values only
+//! flow into float arithmetic, and where one chooses a table entry (the sigmoid table) the
+//! index is bounds-checked.
 //!
 //! # What is guaranteed
 //!
