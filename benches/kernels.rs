@@ -1,41 +1,53 @@
-//! Micro-benchmarks of the training hot path, on a small std-only harness (no criterion):
-//! each benchmark is warmed up and calibrated to about `--ms` milliseconds per repetition, then
-//! repeated `--reps` times. The table gives the median ns per call, the spread of the
-//! repetitions ((max - min) / median) and, where counting makes sense, GFLOP/s (flops per
-//! call / ns per call; a multiply-add counts as two).
+//! Micro-benchmarks of the training hot path, on divan.
 //!
 //! ```text
-//! cargo bench --bench kernels                        # everything (about half a minute)
-//! cargo bench --bench kernels -- hs_step avx2        # names containing "hs_step" or "avx2"
-//! cargo bench --bench kernels -- --reps 21 --ms 100  # steadier figures
+//! cargo bench --bench kernels                          # everything (a few seconds)
+//! cargo bench --bench kernels -- hs_step ns_step       # names matching either pattern
+//! cargo bench --bench kernels -- avx2                  # one kernel
+//! cargo bench --bench kernels -- --sample-count 500    # steadier (default 100 samples)
 //! ```
 //!
-//! Without `--bench` (as `cargo test --benches` runs it) every benchmark makes a few calls only:
-//! a smoke test, no timings.
+//! Each benchmark runs with every kernel this CPU has: portable, and AVX2+FMA and AVX-512 where
+//! detected (the others are listed on stderr as skipped). One iteration is one call: of a
+//! kernel, a table lookup, a draw, or one output-layer step for a group of contexts. Kernel
+//! calls run inside a function compiled with the kernel's CPU features, as the training worker
+//! is, so the kernel inlines there; a call into that function is part of each iteration.
 //!
-//! Everything goes through the library's public API. Timed loops for the AVX2+FMA kernel run
-//! inside a function compiled with those features, so the kernels inline into the loop as they
-//! do into the training worker.
+//! Throughput columns count items: for `dot`, `axpy`, `dot_many` and `update_many` an item is
+//! a floating-point operation (a multiply-add counts as two), so `Gitem/s` reads GFLOP/s; for
+//! `hs_step` a node on the path times a context, for `ns_step` a scored word (the target or a
+//! negative) times a context; for the table and the sampler, a lookup or a draw.
+//!
+//! Without `--bench` (as `cargo test --benches` runs it) divan runs every benchmark once: a
+//! smoke test, no timings. Everything goes through the library's public API.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+#![deny(clippy::undocumented_unsafe_blocks)]
 
+use std::fmt;
+use std::sync::{Once, OnceLock};
+
+use divan::counter::ItemsCount;
+use divan::{black_box, Bencher};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 #[cfg(target_arch = "x86_64")]
 use w2v::kernels::{Avx2Fma, Avx512};
-use w2v::kernels::{Kernel, Portable, SigmoidTable};
+use w2v::kernels::{Kernel, KernelChoice, Portable, SigmoidTable};
 use w2v::sampler::AliasSampler;
-use w2v::shared::SharedMatrix;
+use w2v::shared::{Row, RowMut, SharedMatrix};
 use w2v::train::output::{HierarchicalSoftmax, Local, NegativeSampling, OutputLayer};
 use w2v::train::rates::RowRates;
 use w2v::tree::Tree;
+
+fn main() {
+    divan::main();
+}
 
 const DIMS: [usize; 2] = [100, 300];
 /// Vectors per `dot_many` / `update_many` call: the mean skip-gram group with window 5 (the
 /// reach is uniform in 1..=5 on each side, so 6 contexts on average) and the largest group.
 const GROUPS: [usize; 2] = [6, 16];
-/// Contexts per hierarchical-softmax step (the mean group, as above).
+/// Contexts per output-layer step (the mean group, as above).
 const HS_GROUP: usize = 6;
 /// Vocabulary of the output-layer benchmarks: about that of the 10M-word bench corpus at
 /// --min-count 5, so the node and output matrices are far larger than the caches, as in training.
@@ -43,176 +55,144 @@ const STEP_VOCAB: usize = 70_000;
 const NEGATIVES: u32 = 5;
 /// A typical learning rate; updates are real, so the matrices change as in training.
 const ALPHA: f32 = 0.025;
+/// Output-layer steps per timed sample, so each sample averages over many targets.
+const STEPS_PER_SAMPLE: u32 = 100;
 
-struct Config {
-    filters: Vec<String>,
-    /// Timings wanted (`--bench` given); otherwise a smoke run.
-    timed: bool,
-    reps: usize,
-    rep_time: Duration,
-}
+// ---- kernels and cases ----------------------------------------------------------------------
 
-impl Config {
-    fn from_args() -> Config {
-        let mut cfg = Config {
-            filters: Vec::new(),
-            timed: false,
-            reps: 11,
-            rep_time: Duration::from_millis(30),
-        };
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            let mut number = |what: &str| -> u64 {
-                args.next()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or_else(|| panic!("{what} needs a whole number"))
-            };
-            match arg.as_str() {
-                "--bench" => cfg.timed = true,
-                "--reps" => cfg.reps = number("--reps").max(1) as usize,
-                "--ms" => cfg.rep_time = Duration::from_millis(number("--ms").max(1)),
-                a if a.starts_with('-') => {} // other libtest flags: ignored
-                a => cfg.filters.push(a.to_string()),
-            }
-        }
-        cfg
-    }
-
-    fn wants(&self, name: &str) -> bool {
-        self.filters.is_empty() || self.filters.iter().any(|f| name.contains(f.as_str()))
-    }
-}
-
-/// A kernel to benchmark, and how to enter code compiled for it.
+/// A kernel to benchmark, and how to enter code compiled for its CPU features.
 trait BenchKernel: Kernel {
-    const NAME: &'static str;
-    fn enter<R>(f: impl FnOnce() -> R) -> R;
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R;
 }
 
 impl BenchKernel for Portable {
-    const NAME: &'static str = "portable";
     #[inline(always)]
-    fn enter<R>(f: impl FnOnce() -> R) -> R {
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R {
         f()
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 impl BenchKernel for Avx2Fma {
-    const NAME: &'static str = "avx2";
     #[inline(always)]
-    fn enter<R>(f: impl FnOnce() -> R) -> R {
-        // SAFETY: `each_kernel!` uses Avx2Fma only after `Avx2Fma::detect()` returned true.
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: `with_avx2_fma` needs AVX2 and FMA; `self` exists, so the CPU has them.
         unsafe { with_avx2_fma(f) }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
+fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
 #[cfg(target_arch = "x86_64")]
 impl BenchKernel for Avx512 {
-    const NAME: &'static str = "avx512";
     #[inline(always)]
-    fn enter<R>(f: impl FnOnce() -> R) -> R {
-        // SAFETY: `each_kernel!` uses Avx512 only after `Avx512::detect()` returned true.
+    fn enter<R>(self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: `with_avx512` needs AVX-512F, AVX2 and FMA; `self` exists, so the CPU has
+        // them.
         unsafe { with_avx512(f) }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
+fn with_avx512<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Runs `$bench::<K>(args)` for the portable kernel and, where the CPU has them, AVX2+FMA and
-/// AVX-512.
-macro_rules! each_kernel {
-    ($bench:ident ( $($arg:expr),* )) => {{
-        $bench::<Portable>($($arg),*);
-        #[cfg(target_arch = "x86_64")]
-        if Avx2Fma::detect() {
-            $bench::<Avx2Fma>($($arg),*);
+/// Runs `$body` with `$k` bound to the token in `$kernel`, monomorphised per kernel.
+macro_rules! with_kernel {
+    ($kernel:expr, |$k:ident| $body:expr) => {
+        match $kernel {
+            KernelChoice::Portable($k) => $body,
+            #[cfg(target_arch = "x86_64")]
+            KernelChoice::Avx2Fma($k) => $body,
+            #[cfg(target_arch = "x86_64")]
+            KernelChoice::Avx512($k) => $body,
         }
-        #[cfg(target_arch = "x86_64")]
-        if Avx512::detect() {
-            $bench::<Avx512>($($arg),*);
-        }
-    }};
-}
-
-struct Timing {
-    median: f64,
-    spread: f64,
-}
-
-/// Times `run(iters)`, which must make `iters` calls, inside [`BenchKernel::enter`] (all
-/// generic, no dynamic calls, so `run` can inline there); None in a smoke run.
-fn measure<K: BenchKernel>(cfg: &Config, mut run: impl FnMut(u64)) -> Option<Timing> {
-    let mut time = |iters: u64| {
-        let start = Instant::now();
-        K::enter(|| run(iters));
-        start.elapsed()
     };
-    if !cfg.timed {
-        time(3);
-        return None;
-    }
-    // Warm-up and calibration: double the calls until a run takes a quarter of a repetition.
-    let mut iters = 1u64;
-    let iters = loop {
-        let t = time(iters);
-        if t >= cfg.rep_time / 4 {
-            break ((iters as f64 * cfg.rep_time.as_secs_f64() / t.as_secs_f64()).ceil() as u64)
-                .max(1);
-        }
-        iters *= 2;
-    };
-    let mut ns: Vec<f64> = (0..cfg.reps)
-        .map(|_| time(iters).as_nanos() as f64 / iters as f64)
-        .collect();
-    ns.sort_by(f64::total_cmp);
-    let median = ns[ns.len() / 2];
-    Some(Timing {
-        median,
-        spread: (ns[ns.len() - 1] - ns[0]) / median,
-    })
 }
 
-/// Measures and prints one row. `flops`: floating-point operations per call, if meaningful;
-/// `note` gets the median ns per call.
-fn bench<K: BenchKernel>(
-    cfg: &Config,
-    name: &str,
-    flops: Option<f64>,
-    note: impl Fn(f64) -> String,
-    run: impl FnMut(u64),
-) {
-    if !cfg.wants(name) {
-        return;
-    }
-    match measure::<K>(cfg, run) {
-        None => println!("{name:<36} ok (smoke run)"),
-        Some(t) => {
-            let gflops = flops.map_or(String::new(), |f| format!("{:.2}", f / t.median));
-            println!(
-                "{name:<36} {:>11.2} {:>6.1}% {:>8}  {}",
-                t.median,
-                100.0 * t.spread,
-                gflops,
-                note(t.median)
-            );
-        }
+fn kernel_name(kernel: KernelChoice) -> &'static str {
+    match kernel {
+        KernelChoice::Portable(_) => "portable",
+        #[cfg(target_arch = "x86_64")]
+        KernelChoice::Avx2Fma(_) => "avx2",
+        #[cfg(target_arch = "x86_64")]
+        KernelChoice::Avx512(_) => "avx512",
     }
 }
 
-/// No note.
-fn none(_: f64) -> String {
-    String::new()
+/// Every kernel this CPU runs; the first call says on stderr which are skipped.
+fn kernels() -> Vec<KernelChoice> {
+    #[allow(unused_mut)]
+    let mut all = vec![KernelChoice::Portable(Portable)];
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut lacking = Vec::new();
+        match Avx2Fma::detect() {
+            Some(k) => all.push(KernelChoice::Avx2Fma(k)),
+            None => lacking.push("avx2 (needs avx2, fma)"),
+        }
+        match Avx512::detect() {
+            Some(k) => all.push(KernelChoice::Avx512(k)),
+            None => lacking.push("avx512 (needs avx512f, avx2, fma)"),
+        }
+        static SAID: Once = Once::new();
+        SAID.call_once(|| {
+            for kernel in lacking {
+                eprintln!("skipped: CPU lacks the features of kernel {kernel}");
+            }
+        });
+    }
+    all
+}
+
+/// One benchmark case: a kernel, a vector width and, for the grouped kernels, a group size.
+#[derive(Clone, Copy)]
+struct Case {
+    kernel: KernelChoice,
+    dim: usize,
+    group: Option<usize>,
+}
+
+impl fmt::Display for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "d{}/", self.dim)?;
+        if let Some(m) = self.group {
+            write!(f, "m{m}/")?;
+        }
+        f.write_str(kernel_name(self.kernel))
+    }
+}
+
+/// Each width with each kernel.
+fn cases() -> Vec<Case> {
+    DIMS.iter()
+        .flat_map(|&dim| {
+            kernels().into_iter().map(move |kernel| Case {
+                kernel,
+                dim,
+                group: None,
+            })
+        })
+        .collect()
+}
+
+/// Each width and group size with each kernel.
+fn group_cases() -> Vec<Case> {
+    cases()
+        .into_iter()
+        .flat_map(|c| {
+            GROUPS.iter().map(move |&m| Case {
+                group: Some(m),
+                ..c
+            })
+        })
+        .collect()
 }
 
 fn random_vec(rng: &mut SmallRng, n: usize, scale: f32) -> Vec<f32> {
@@ -224,143 +204,122 @@ fn zipf_counts(words: usize) -> Vec<u64> {
     (1..=words).map(|r| (1e9 / r as f64) as u64 + 1).collect()
 }
 
-fn short(n: usize) -> String {
-    match n {
-        n if n >= 1_000_000 && n.is_multiple_of(1_000_000) => format!("{}M", n / 1_000_000),
-        n if n >= 1000 && n.is_multiple_of(1000) => format!("{}k", n / 1000),
-        n => n.to_string(),
-    }
-}
-
 // ---- vector kernels -------------------------------------------------------------------------
 
-fn bench_dot<K: BenchKernel>(cfg: &Config, dim: usize) {
+#[divan::bench(args = cases())]
+fn dot(bencher: Bencher, case: Case) {
     let mut rng = SmallRng::seed_from_u64(1);
     let (a, b) = (
-        random_vec(&mut rng, dim, 1.0),
-        random_vec(&mut rng, dim, 1.0),
+        random_vec(&mut rng, case.dim, 1.0),
+        random_vec(&mut rng, case.dim, 1.0),
     );
-    let name = format!("dot/d{dim}/{}", K::NAME);
-    bench::<K>(cfg, &name, Some(2.0 * dim as f64), none, |iters| {
-        let mut sum = 0.0;
-        for _ in 0..iters {
-            sum += K::dot(black_box(&a), black_box(&b));
-        }
-        black_box(sum);
-    });
+    let (a, b) = (Row::from(&a), Row::from(&b));
+    let bencher = bencher.counter(ItemsCount::new(2 * case.dim));
+    with_kernel!(case.kernel, |k| bencher
+        .bench_local(|| k.enter(|| k.dot(black_box(a), black_box(b)))))
 }
 
-fn bench_axpy<K: BenchKernel>(cfg: &Config, dim: usize) {
+#[divan::bench(args = cases())]
+fn axpy(bencher: Bencher, case: Case) {
     let mut rng = SmallRng::seed_from_u64(2);
-    let x = random_vec(&mut rng, dim, 1.0);
-    let mut y = random_vec(&mut rng, dim, 1.0);
-    let name = format!("axpy/d{dim}/{}", K::NAME);
-    bench::<K>(cfg, &name, Some(2.0 * dim as f64), none, |iters| {
-        for i in 0..iters {
-            // Alternating signs keep y bounded however long it runs.
-            let alpha = if i & 1 == 0 { 1e-3 } else { -1e-3 };
-            K::axpy(black_box(alpha), black_box(&x), black_box(&mut y));
-        }
-    });
+    let x = random_vec(&mut rng, case.dim, 1.0);
+    let mut y = random_vec(&mut rng, case.dim, 1.0);
+    let (x, y) = (Row::from(&x), RowMut::from(&mut y[..]));
+    let mut alpha = 1e-3;
+    let bencher = bencher.counter(ItemsCount::new(2 * case.dim));
+    with_kernel!(case.kernel, |k| bencher.bench_local(|| {
+        // Alternating signs keep y bounded however long it runs.
+        alpha = -alpha;
+        k.enter(|| k.axpy(black_box(alpha), black_box(x), black_box(y)))
+    }))
 }
 
-fn bench_dot_many<K: BenchKernel>(cfg: &Config, dim: usize, m: usize) {
+#[divan::bench(args = group_cases())]
+fn dot_many(bencher: Bencher, case: Case) {
+    let (dim, m) = (case.dim, case.group.unwrap_or(1));
     let mut rng = SmallRng::seed_from_u64(3);
     let row = random_vec(&mut rng, dim, 1.0);
     let vs: Vec<Vec<f32>> = (0..m).map(|_| random_vec(&mut rng, dim, 1.0)).collect();
-    let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
+    let refs: Vec<Row> = vs.iter().map(Row::from).collect();
+    let row = Row::from(&row);
     let mut out = vec![0f32; m];
-    let name = format!("dot_many/d{dim}/m{m}/{}", K::NAME);
-    bench::<K>(cfg, &name, Some(2.0 * (m * dim) as f64), none, |iters| {
-        for _ in 0..iters {
-            K::dot_many(black_box(&row), black_box(&refs), black_box(&mut out));
-        }
-    });
+    let bencher = bencher.counter(ItemsCount::new(2 * m * dim));
+    with_kernel!(case.kernel, |k| bencher.bench_local(|| k.enter(
+        || k.dot_many(black_box(row), black_box(&refs), black_box(&mut out))
+    )))
 }
 
-fn bench_update_many<K: BenchKernel>(cfg: &Config, dim: usize, m: usize) {
+#[divan::bench(args = group_cases())]
+fn update_many(bencher: Bencher, case: Case) {
+    let (dim, m) = (case.dim, case.group.unwrap_or(1));
     let mut rng = SmallRng::seed_from_u64(4);
     let mut row = random_vec(&mut rng, dim, 1.0);
     let vs: Vec<Vec<f32>> = (0..m).map(|_| random_vec(&mut rng, dim, 1.0)).collect();
-    let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
+    let refs: Vec<Row> = vs.iter().map(Row::from).collect();
     let g = random_vec(&mut rng, m, 1e-3);
     let minus_g: Vec<f32> = g.iter().map(|x| -x).collect();
     let mut grads = vec![0f32; m * dim];
-    let name = format!("update_many/d{dim}/m{m}/{}", K::NAME);
+    let row = RowMut::from(&mut row[..]);
+    let mut flip = false;
     // grads[j] += g[j]·row (2·m·dim) and row += Σ g[j]·v[j] (2·m·dim).
-    bench::<K>(cfg, &name, Some(4.0 * (m * dim) as f64), none, |iters| {
-        for i in 0..iters {
-            let g = if i & 1 == 0 { &g } else { &minus_g };
-            K::update_many(
-                black_box(&mut row),
+    let bencher = bencher.counter(ItemsCount::new(4 * m * dim));
+    with_kernel!(case.kernel, |k| bencher.bench_local(|| {
+        // Alternating signs keep the row bounded however long it runs.
+        flip = !flip;
+        let g = if flip { &g } else { &minus_g };
+        k.enter(|| {
+            k.update_many(
+                black_box(row),
                 black_box(&refs),
                 black_box(0.025),
                 black_box(g),
                 black_box(&mut grads),
-            );
-        }
-    });
+            )
+        })
+    }))
 }
 
 // ---- sigmoid table and sampler --------------------------------------------------------------
 
-fn bench_sigmoid(cfg: &Config) {
-    let table = SigmoidTable::default();
-    let mut rng = SmallRng::seed_from_u64(5);
-    let xs = random_vec(&mut rng, 1024, 5.99);
-    bench::<Portable>(
-        cfg,
-        "sigmoid/table",
-        None,
-        |_| "ns per lookup".into(),
-        |iters| {
-            let mut sum = 0.0;
-            for i in 0..iters {
-                sum += table.sigmoid(black_box(xs[i as usize & 1023]));
-            }
-            black_box(sum);
-        },
-    );
-    bench::<Portable>(
-        cfg,
-        "log_sigmoid/table",
-        None,
-        |_| "ns per lookup".into(),
-        |iters| {
-            let mut sum = 0.0;
-            for i in 0..iters {
-                sum += table.log_sigmoid(black_box(xs[i as usize & 1023]));
-            }
-            black_box(sum);
-        },
-    );
+/// Arguments of the table lookups, all inside the table's range.
+fn table_inputs() -> Vec<f32> {
+    random_vec(&mut SmallRng::seed_from_u64(5), 1024, 5.99)
 }
 
-fn bench_alias(cfg: &Config, words: usize) {
-    let name = format!("alias_sample/V{}", short(words));
-    if !cfg.wants(&name) {
-        return;
-    }
+#[divan::bench]
+fn sigmoid_table(bencher: Bencher) {
+    let (table, xs) = (SigmoidTable::default(), table_inputs());
+    let mut i = 0;
+    bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
+        i = (i + 1) & 1023;
+        table.sigmoid(black_box(xs[i]))
+    });
+}
+
+#[divan::bench]
+fn log_sigmoid_table(bencher: Bencher) {
+    let (table, xs) = (SigmoidTable::default(), table_inputs());
+    let mut i = 0;
+    bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
+        i = (i + 1) & 1023;
+        table.log_sigmoid(black_box(xs[i]))
+    });
+}
+
+/// Draws from Zipf counts^0.75 over a vocabulary of `words`; the 1M-word table no longer fits
+/// in cache.
+#[divan::bench(args = [10_000, 100_000, 1_000_000])]
+fn alias_sample(bencher: Bencher, words: usize) {
     let sampler = AliasSampler::new(&zipf_counts(words), 0.75);
     let mut rng = SmallRng::seed_from_u64(6);
-    bench::<Portable>(
-        cfg,
-        &name,
-        None,
-        |_| "ns per draw, Zipf counts^0.75".into(),
-        |iters| {
-            let mut acc = 0u32;
-            for _ in 0..iters {
-                acc ^= sampler.sample(&mut rng);
-            }
-            black_box(acc);
-        },
-    );
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .bench_local(|| sampler.sample(&mut rng));
 }
 
 // ---- output-layer steps ---------------------------------------------------------------------
 
-/// Matrices and pre-drawn (target, contexts) pairs for the output-layer steps: targets and
+/// Input vectors and pre-drawn (target, contexts) pairs for the output-layer steps: targets and
 /// contexts follow the unigram distribution of Zipf counts, as centre words do without
 /// subsampling, so rows come from all over the matrices.
 struct StepFixture {
@@ -393,47 +352,59 @@ impl StepFixture {
             steps,
         }
     }
+
+    /// Built on first use and shared by the kernels and both layers, so a filter that skips
+    /// the steps skips building it.
+    fn get(dim: usize) -> &'static StepFixture {
+        static FIXTURES: [OnceLock<StepFixture>; DIMS.len()] = [OnceLock::new(), OnceLock::new()];
+        let i = DIMS
+            .iter()
+            .position(|&d| d == dim)
+            .expect("a benchmarked width");
+        FIXTURES[i].get_or_init(|| StepFixture::new(STEP_VOCAB, dim))
+    }
 }
 
-/// Built on first use, so a filter that skips the steps skips building their matrices.
-type LazyFixture = std::cell::OnceCell<StepFixture>;
+/// The steps of one benchmark: its layer, the input rows and the next (target, contexts).
+struct Steps<'a, O> {
+    out: O,
+    fx: &'a StepFixture,
+    input: SharedMatrix<'a>,
+    grads: Vec<f32>,
+    local: Local,
+    next: usize,
+}
 
-/// `step_many` with the group's hidden vectors, as skip-gram calls it (gradients zeroed first;
-/// adding them to the input rows afterwards is not included).
-#[inline(always)]
-fn run_steps<K: Kernel, O: OutputLayer>(
-    out: &O,
-    fx: &StepFixture,
-    input: &SharedMatrix,
-    grads: &mut [f32],
-    local: &mut Local,
-    iters: u64,
-) {
-    let mask = fx.steps.len() - 1;
-    let mut loss = 0.0;
-    for i in 0..iters {
-        let (target, contexts) = &fx.steps[i as usize & mask];
-        let mut hiddens: [&[f32]; HS_GROUP] = [&[]; HS_GROUP];
+impl<O: OutputLayer> Steps<'_, O> {
+    /// `step_many` with the group's hidden vectors, as skip-gram calls it (gradients zeroed
+    /// first; adding them to the input rows afterwards is not included).
+    #[inline(always)]
+    fn step<K: Kernel>(&mut self, k: K) -> f32 {
+        let (target, contexts) = &self.fx.steps[self.next];
+        self.next = (self.next + 1) & (self.fx.steps.len() - 1);
+        let mut hiddens = [Row::EMPTY; HS_GROUP];
         for (h, &c) in hiddens.iter_mut().zip(contexts) {
-            input.prefetch(c as usize);
-            *h = input.row(c as usize);
+            self.input.prefetch(c as usize);
+            *h = self.input.row(c as usize);
         }
-        grads.fill(0.0);
-        loss += out.step_many::<K>(local, *target, &hiddens, grads, ALPHA);
+        self.grads.fill(0.0);
+        self.out.step_many(
+            k,
+            &mut self.local,
+            *target,
+            &hiddens,
+            &mut self.grads,
+            ALPHA,
+        )
     }
-    black_box(loss);
 }
 
-fn bench_hs_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
-    let name = format!(
-        "hs_step/V{}/d{dim}/m{HS_GROUP}/{}",
-        short(STEP_VOCAB),
-        K::NAME
-    );
-    if !cfg.wants(&name) {
-        return;
-    }
-    let fx = fx.get_or_init(|| StepFixture::new(STEP_VOCAB, dim));
+/// One hierarchical-softmax step for a group of contexts on a 70k-word Zipf vocabulary.
+/// Samples of [`STEPS_PER_SAMPLE`] steps: one step is long enough for divan to time it alone,
+/// but its cost depends on the target's path and on which rows are in cache.
+#[divan::bench(args = cases(), sample_size = STEPS_PER_SAMPLE)]
+fn hs_step(bencher: Bencher, case: Case) {
+    let (dim, fx) = (case.dim, StepFixture::get(case.dim));
     let mean_path = fx
         .steps
         .iter()
@@ -442,108 +413,52 @@ fn bench_hs_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
         / fx.steps.len() as f64;
     let table = SigmoidTable::default();
     // Random, not zero: a zeroed Vec's pages are mapped on first touch, and those page faults
-    // would dominate the first repetitions.
+    // would land in the first samples.
     let mut nodes = random_vec(&mut SmallRng::seed_from_u64(10), (fx.words - 1) * dim, 0.1);
-    let hs = HierarchicalSoftmax {
-        tree: &fx.tree,
-        nodes: SharedMatrix::new(&mut nodes, dim),
-        table: &table,
-        rates: RowRates::Sgd,
-        local_from: usize::MAX,
-    };
     let mut input = fx.input.clone();
-    let input = SharedMatrix::new(&mut input, dim);
-    let mut grads = vec![0f32; HS_GROUP * dim];
-    let mut local = Local::new(8, false);
-    // Per node on the path: dot_many (2·m·dim) and update_many (4·m·dim).
-    let flops = mean_path * (6 * HS_GROUP * dim) as f64;
-    let note = |ns: f64| {
-        format!(
-            "per group of {HS_GROUP} contexts; mean path {mean_path:.2} nodes, {:.2} ns per \
-             node and context",
-            ns / (mean_path * HS_GROUP as f64)
-        )
+    let mut steps = Steps {
+        out: HierarchicalSoftmax {
+            tree: &fx.tree,
+            nodes: SharedMatrix::new(&mut nodes, dim),
+            table: &table,
+            rates: RowRates::Sgd,
+            local_from: usize::MAX,
+        },
+        fx,
+        input: SharedMatrix::new(&mut input, dim),
+        grads: vec![0f32; HS_GROUP * dim],
+        local: Local::new(8, false),
+        next: 0,
     };
-    bench::<K>(cfg, &name, Some(flops), note, |iters| {
-        run_steps::<K, _>(&hs, fx, &input, &mut grads, &mut local, iters);
-    });
+    let pairs = (mean_path * HS_GROUP as f64).round() as usize;
+    let bencher = bencher.counter(ItemsCount::new(pairs));
+    with_kernel!(case.kernel, |k| bencher
+        .bench_local(|| k.enter(|| steps.step(k))))
 }
 
-fn bench_ns_step<K: BenchKernel>(cfg: &Config, dim: usize, fx: &LazyFixture) {
-    let name = format!(
-        "ns_step/V{}/d{dim}/k{NEGATIVES}/{}",
-        short(STEP_VOCAB),
-        K::NAME
-    );
-    if !cfg.wants(&name) {
-        return;
-    }
-    let fx = fx.get_or_init(|| StepFixture::new(STEP_VOCAB, dim));
+/// One negative-sampling step (5 negatives) for a group of contexts, as `hs_step`.
+#[divan::bench(args = cases(), sample_size = STEPS_PER_SAMPLE)]
+fn ns_step(bencher: Bencher, case: Case) {
+    let (dim, fx) = (case.dim, StepFixture::get(case.dim));
     let table = SigmoidTable::default();
-    // Random, not zero: see `bench_hs_step`.
+    // Random, not zero: see `hs_step`.
     let mut negatives = random_vec(&mut SmallRng::seed_from_u64(11), fx.words * dim, 0.1);
-    let ns = NegativeSampling {
-        negatives: SharedMatrix::new(&mut negatives, dim),
-        sampler: &fx.sampler,
-        k: NEGATIVES,
-        table: &table,
-    };
     let mut input = fx.input.clone();
-    let input = SharedMatrix::new(&mut input, dim);
-    let mut grads = vec![0f32; HS_GROUP * dim];
-    let mut local = Local::new(9, false);
-    // Per context and scored word (the target and k negatives): a dot and two axpys.
-    let flops = (HS_GROUP * (NEGATIVES as usize + 1) * 6 * dim) as f64;
-    let note = |ns: f64| {
-        format!(
-            "per group of {HS_GROUP} contexts, {NEGATIVES} negatives each; {:.2} ns per scored \
-             word and context",
-            ns / (HS_GROUP * (NEGATIVES as usize + 1)) as f64
-        )
+    let mut steps = Steps {
+        out: NegativeSampling {
+            negatives: SharedMatrix::new(&mut negatives, dim),
+            sampler: &fx.sampler,
+            k: NEGATIVES,
+            table: &table,
+        },
+        fx,
+        input: SharedMatrix::new(&mut input, dim),
+        grads: vec![0f32; HS_GROUP * dim],
+        local: Local::new(9, false),
+        next: 0,
     };
-    bench::<K>(cfg, &name, Some(flops), note, |iters| {
-        run_steps::<K, _>(&ns, fx, &input, &mut grads, &mut local, iters);
-    });
-}
-
-fn main() {
-    let cfg = Config::from_args();
-    if cfg.timed {
-        println!(
-            "{:<36} {:>11} {:>7} {:>8}  ({} reps of ~{} ms each; median)",
-            "benchmark",
-            "ns/call",
-            "spread",
-            "GFLOP/s",
-            cfg.reps,
-            cfg.rep_time.as_millis()
-        );
-    } else {
-        println!("smoke run: each benchmark makes a few calls (pass --bench for timings)");
-    }
-    for dim in DIMS {
-        each_kernel!(bench_dot(&cfg, dim));
-    }
-    for dim in DIMS {
-        each_kernel!(bench_axpy(&cfg, dim));
-    }
-    for dim in DIMS {
-        for m in GROUPS {
-            each_kernel!(bench_dot_many(&cfg, dim, m));
-        }
-    }
-    for dim in DIMS {
-        for m in GROUPS {
-            each_kernel!(bench_update_many(&cfg, dim, m));
-        }
-    }
-    bench_sigmoid(&cfg);
-    for words in [10_000, 100_000, 1_000_000] {
-        bench_alias(&cfg, words);
-    }
-    for dim in DIMS {
-        let fixture = LazyFixture::new();
-        each_kernel!(bench_hs_step(&cfg, dim, &fixture));
-        each_kernel!(bench_ns_step(&cfg, dim, &fixture));
-    }
+    let scored = HS_GROUP * (NEGATIVES as usize + 1);
+    let bencher = bencher.counter(ItemsCount::new(scored));
+    with_kernel!(case.kernel, |k| bencher
+        .bench_local(|| k.enter(|| steps.step(k))))
 }

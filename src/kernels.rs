@@ -6,11 +6,23 @@
 //! training loop is generic over the kernel, so each copy is compiled with its kernel inlined.
 //! `W2V_KERNEL=portable|avx2|avx512` caps the choice, for comparisons.
 
-/// Which kernel a training run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+use crate::shared::{Row, RowMut};
+
+/// The kernel a training run uses, holding its token (see [`Avx2Fma`]).
+#[derive(Debug, Clone, Copy)]
 pub enum KernelChoice {
+    Portable(Portable),
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma(Avx2Fma),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Avx512),
+}
+
+/// The widest kernel `W2V_KERNEL` allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cap {
     Portable,
-    Avx2Fma,
+    Avx2,
     Avx512,
 }
 
@@ -19,42 +31,48 @@ impl KernelChoice {
     /// `W2V_PORTABLE_KERNEL` still forces the portable one).
     pub fn detect() -> KernelChoice {
         let cap = if std::env::var_os("W2V_PORTABLE_KERNEL").is_some() {
-            KernelChoice::Portable
+            Cap::Portable
         } else {
             match std::env::var("W2V_KERNEL").as_deref() {
-                Ok("portable") => KernelChoice::Portable,
-                Ok("avx2") => KernelChoice::Avx2Fma,
-                _ => KernelChoice::Avx512,
+                Ok("portable") => Cap::Portable,
+                Ok("avx2") => Cap::Avx2,
+                _ => Cap::Avx512,
             }
         };
-        Self::available().min(cap)
+        Self::widest(cap)
     }
 
-    fn available() -> KernelChoice {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn widest(cap: Cap) -> KernelChoice {
         #[cfg(target_arch = "x86_64")]
         {
-            if Avx512::detect() {
-                return KernelChoice::Avx512;
+            if let Some(k) = Avx512::detect().filter(|_| cap >= Cap::Avx512) {
+                return KernelChoice::Avx512(k);
             }
-            if Avx2Fma::detect() {
-                return KernelChoice::Avx2Fma;
+            if let Some(k) = Avx2Fma::detect().filter(|_| cap >= Cap::Avx2) {
+                return KernelChoice::Avx2Fma(k);
             }
         }
-        KernelChoice::Portable
+        KernelChoice::Portable(Portable)
     }
 }
 
-/// Dot product and axpy over equal-length slices.
+/// Dot product and axpy over equal-length rows.
+///
+/// Methods take the kernel by value: for the SIMD kernels that value is the proof, made by
+/// run-time detection, that the CPU has the instructions they execute. Operands are row
+/// handles, not slices, because most are rows other threads write meanwhile (see `shared`);
+/// every method checks the lengths it relies on.
 pub trait Kernel: Copy + Send + Sync + 'static {
-    fn dot(a: &[f32], b: &[f32]) -> f32;
+    fn dot(self, a: Row<'_>, b: Row<'_>) -> f32;
     /// `y += alpha * x`
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]);
+    fn axpy(self, alpha: f32, x: Row<'_>, y: RowMut<'_>);
 
     /// `out[j] = row · vectors[j]`, reading `row` once for several vectors.
     #[inline(always)]
-    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        for (v, o) in vectors.iter().zip(out) {
-            *o = Self::dot(row, v);
+    fn dot_many(self, row: Row<'_>, vectors: &[Row<'_>], out: &mut [f32]) {
+        for (&v, o) in vectors.iter().zip(out) {
+            *o = self.dot(row, v);
         }
     }
 
@@ -63,13 +81,19 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     /// gets the raw gradient and the row its own step size, so an optimizer can scale each
     /// parameter row separately.
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
-        let dim = row.len();
-        for (grad, &gj) in grads.chunks_exact_mut(dim).zip(g) {
-            Self::axpy(gj, row, grad);
+    fn update_many(
+        self,
+        row: RowMut<'_>,
+        vectors: &[Row<'_>],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
+        for (grad, &gj) in grads.chunks_exact_mut(row.len()).zip(g) {
+            self.axpy(gj, row.as_row(), grad.into());
         }
-        for (v, &gj) in vectors.iter().zip(g) {
-            Self::axpy(rate * gj, v, row);
+        for (&v, &gj) in vectors.iter().zip(g) {
+            self.axpy(rate * gj, v, row);
         }
     }
 }
@@ -80,160 +104,202 @@ pub struct Portable;
 
 impl Kernel for Portable {
     #[inline(always)]
-    fn dot(a: &[f32], b: &[f32]) -> f32 {
+    fn dot(self, a: Row<'_>, b: Row<'_>) -> f32 {
         assert_eq!(a.len(), b.len());
+        let n = a.len();
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
         let mut acc = [0f32; 8];
-        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-        let (ra, rb) = (ca.remainder(), cb.remainder());
-        for (x, y) in ca.zip(cb) {
-            for l in 0..8 {
-                acc[l] += x[l] * y[l];
+        let mut i = 0;
+        // SAFETY: every read is of an element below `n` (the loop bounds), and both rows are
+        // valid for `n` reads (`Row`'s invariant; lengths checked above).
+        unsafe {
+            for _ in 0..n / 8 {
+                for (l, lane) in acc.iter_mut().enumerate() {
+                    *lane += *pa.add(i + l) * *pb.add(i + l);
+                }
+                i += 8;
             }
+            let mut sum =
+                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            while i < n {
+                sum += *pa.add(i) * *pb.add(i);
+                i += 1;
+            }
+            sum
         }
-        let mut sum =
-            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-        for (x, y) in ra.iter().zip(rb) {
-            sum += x * y;
-        }
-        sum
     }
 
     #[inline(always)]
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    fn axpy(self, alpha: f32, x: Row<'_>, y: RowMut<'_>) {
         assert_eq!(x.len(), y.len());
-        for (yi, xi) in y.iter_mut().zip(x) {
-            *yi += alpha * xi;
+        let (px, py) = (x.as_ptr(), y.as_mut_ptr());
+        for i in 0..x.len() {
+            // SAFETY: `i` is below the length of both; `x` is valid for that many reads and
+            // `y` for reads and writes (the handles' invariants; lengths checked above).
+            unsafe { *py.add(i) += alpha * *px.add(i) };
         }
     }
 }
 
-/// AVX2 with fused multiply-add; only constructed after run-time detection.
+/// AVX2 with fused multiply-add. A token: the private field means only [`Avx2Fma::detect`]
+/// makes one, so a value of this type proves the CPU runs these instructions, and its safe
+/// methods cannot execute them on a CPU that lacks them.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
-pub struct Avx2Fma;
+pub struct Avx2Fma {
+    _detected: (),
+}
 
 #[cfg(target_arch = "x86_64")]
 impl Avx2Fma {
-    pub fn detect() -> bool {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    /// The token, if this CPU has AVX2 and FMA.
+    pub fn detect() -> Option<Avx2Fma> {
+        (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+            .then_some(Avx2Fma { _detected: () })
     }
 }
 
-/// `dot_many` four vectors at a time with `dot4`, the rest one by one; checks the lengths
-/// `dot4` relies on.
+/// `dot_many` four vectors at a time with `dot4`, the rest one by one.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn dot_many_by_fours<K: Kernel>(
-    row: &[f32],
-    vectors: &[&[f32]],
+    k: K,
+    row: Row<'_>,
+    vectors: &[Row<'_>],
     out: &mut [f32],
-    dot4: impl Fn(&[f32], [&[f32]; 4]) -> [f32; 4],
+    dot4: impl Fn(Row<'_>, [Row<'_>; 4]) -> [f32; 4],
 ) {
-    assert!(out.len() >= vectors.len() && vectors.iter().all(|v| v.len() == row.len()));
+    assert!(out.len() >= vectors.len());
     let mut j = 0;
     while j + 4 <= vectors.len() {
         let quad = [vectors[j], vectors[j + 1], vectors[j + 2], vectors[j + 3]];
         out[j..j + 4].copy_from_slice(&dot4(row, quad));
         j += 4;
     }
-    for k in j..vectors.len() {
-        out[k] = K::dot(row, vectors[k]);
+    for i in j..vectors.len() {
+        out[i] = k.dot(row, vectors[i]);
     }
 }
 
-/// The lengths the intrinsic `update_many` kernels rely on.
+/// The lengths the intrinsic `update_many` kernels rely on. The product is checked: handles
+/// may alias, so `vectors.len() * dim` is not bounded by any allocation's size.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn check_many_lengths(row: &[f32], vectors: &[&[f32]], g: &[f32], grads: &[f32]) {
+fn check_many_lengths(row: RowMut<'_>, vectors: &[Row<'_>], g: &[f32], grads: &[f32]) {
     let dim = row.len();
-    assert!(g.len() >= vectors.len() && grads.len() == vectors.len() * dim);
+    assert!(g.len() >= vectors.len() && vectors.len().checked_mul(dim) == Some(grads.len()));
     assert!(vectors.iter().all(|v| v.len() == dim));
 }
 
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Avx2Fma {
     #[inline(always)]
-    fn dot(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        // SAFETY: Avx2Fma is only used after `detect()` returned true.
+    fn dot(self, a: Row<'_>, b: Row<'_>) -> f32 {
+        // SAFETY: `avx2::dot` needs AVX2 and FMA; `self` exists, so the CPU has them.
         unsafe { avx2::dot(a, b) }
     }
 
     #[inline(always)]
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-        assert_eq!(x.len(), y.len());
-        // SAFETY: as above.
+    fn axpy(self, alpha: f32, x: Row<'_>, y: RowMut<'_>) {
+        // SAFETY: `avx2::axpy` needs AVX2 and FMA; `self` exists, so the CPU has them.
         unsafe { avx2::axpy(alpha, x, y) }
     }
 
     #[inline(always)]
-    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        // SAFETY: AVX2+FMA detected; `dot_many_by_fours` checked the lengths.
-        dot_many_by_fours::<Self>(row, vectors, out, |r, quad| unsafe { avx2::dot4(r, quad) });
+    fn dot_many(self, row: Row<'_>, vectors: &[Row<'_>], out: &mut [f32]) {
+        dot_many_by_fours(self, row, vectors, out, |r, quad| {
+            // SAFETY: `avx2::dot4` needs AVX2 and FMA; `self` exists, so the CPU has them.
+            unsafe { avx2::dot4(r, quad) }
+        });
     }
 
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
-        check_many_lengths(row, vectors, g, grads);
-        // SAFETY: AVX2+FMA detected; lengths checked above.
+    fn update_many(
+        self,
+        row: RowMut<'_>,
+        vectors: &[Row<'_>],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
+        // SAFETY: `avx2::update_many` needs AVX2 and FMA; `self` exists, so the CPU has them.
         unsafe { avx2::update_many(row, vectors, rate, g, grads) }
     }
 }
 
 /// AVX-512 (F) where one row meets several vectors (skip-gram groups): 16 lanes, masked loads
 /// and stores for the tail, so a 100-wide row is seven operations with no scalar remainder.
-/// Single-vector operations use the AVX2 code. Only constructed after run-time detection.
+/// Single-vector operations use the AVX2 code. A token like [`Avx2Fma`]: only
+/// [`Avx512::detect`] makes one.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
-pub struct Avx512;
+pub struct Avx512 {
+    _detected: (),
+}
 
 #[cfg(target_arch = "x86_64")]
 impl Avx512 {
-    pub fn detect() -> bool {
-        is_x86_feature_detected!("avx512f")
+    /// The token, if this CPU has AVX-512F, AVX2 and FMA.
+    pub fn detect() -> Option<Avx512> {
+        (is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("fma")
+            && is_x86_feature_detected!("fma"))
+        .then_some(Avx512 { _detected: () })
+    }
+
+    /// The AVX2+FMA token: `detect` checked those features too.
+    #[inline(always)]
+    fn avx2(self) -> Avx2Fma {
+        Avx2Fma { _detected: () }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 impl Kernel for Avx512 {
-    /// One pair of vectors: the AVX2 kernel (`Avx512::detect` implies AVX2+FMA). Measured on
-    /// CBOW (one vector per node), a 512-bit version with its masked tail and wider reduction
-    /// was 8 % slower.
+    /// One pair of vectors: the AVX2 kernel. Measured on CBOW (one vector per node), a 512-bit
+    /// version with its masked tail and wider reduction was 8 % slower.
     #[inline(always)]
-    fn dot(a: &[f32], b: &[f32]) -> f32 {
-        Avx2Fma::dot(a, b)
+    fn dot(self, a: Row<'_>, b: Row<'_>) -> f32 {
+        self.avx2().dot(a, b)
     }
 
     #[inline(always)]
-    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-        Avx2Fma::axpy(alpha, x, y)
+    fn axpy(self, alpha: f32, x: Row<'_>, y: RowMut<'_>) {
+        self.avx2().axpy(alpha, x, y)
     }
 
     #[inline(always)]
-    fn dot_many(row: &[f32], vectors: &[&[f32]], out: &mut [f32]) {
-        // SAFETY: AVX-512 detected; `dot_many_by_fours` checked the lengths.
-        dot_many_by_fours::<Self>(row, vectors, out, |r, quad| unsafe {
-            avx512::dot4(r, quad)
+    fn dot_many(self, row: Row<'_>, vectors: &[Row<'_>], out: &mut [f32]) {
+        dot_many_by_fours(self, row, vectors, out, |r, quad| {
+            // SAFETY: `avx512::dot4` needs AVX-512F; `self` exists, so the CPU has it.
+            unsafe { avx512::dot4(r, quad) }
         });
     }
 
     #[inline(always)]
-    fn update_many(row: &mut [f32], vectors: &[&[f32]], rate: f32, g: &[f32], grads: &mut [f32]) {
-        check_many_lengths(row, vectors, g, grads);
+    fn update_many(
+        self,
+        row: RowMut<'_>,
+        vectors: &[Row<'_>],
+        rate: f32,
+        g: &[f32],
+        grads: &mut [f32],
+    ) {
         if vectors.len() > 1 {
-            // SAFETY: AVX-512 detected; lengths checked above.
+            // SAFETY: `avx512::update_many` needs AVX-512F; `self` exists, so the CPU has it.
             unsafe { avx512::update_many(row, vectors, rate, g, grads) }
         } else {
-            // SAFETY: AVX-512 detection implies AVX2+FMA; lengths checked above.
-            unsafe { avx2::update_many(row, vectors, rate, g, grads) }
+            self.avx2().update_many(row, vectors, rate, g, grads)
         }
     }
 }
 
+/// The AVX-512 kernels. Safe functions that need the CPU feature: a caller without it enabled
+/// must use `unsafe` and show the CPU has it; they check every length they rely on.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
+    use super::check_many_lengths;
+    use crate::shared::{Row, RowMut};
     use std::arch::x86_64::*;
 
     /// Lanes `i..n` of a 16-lane block starting at `i`, all 16 when at least 16 are left.
@@ -247,20 +313,25 @@ mod avx512 {
         }
     }
 
-    /// Four dot products against one row; the caller checked all lengths are equal.
+    /// Four dot products against one row; panics unless all lengths are equal.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn dot4(row: &[f32], v: [&[f32]; 4]) -> [f32; 4] {
+    pub fn dot4(row: Row<'_>, v: [Row<'_>; 4]) -> [f32; 4] {
         let n = row.len();
+        assert!(v.iter().all(|x| x.len() == n));
         let pr = row.as_ptr();
         let p = [v[0].as_ptr(), v[1].as_ptr(), v[2].as_ptr(), v[3].as_ptr()];
         let mut acc = [_mm512_setzero_ps(); 4];
         let mut i = 0;
-        while i < n {
+        for _ in 0..n.div_ceil(16) {
             let m = lanes(i, n);
-            let r = _mm512_maskz_loadu_ps(m, pr.add(i));
-            for k in 0..4 {
-                acc[k] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p[k].add(i)), r, acc[k]);
+            // SAFETY: the masked loads touch lanes `i..n` only, and the five rows are each
+            // valid for `n` reads (`Row`'s invariant; lengths checked above).
+            unsafe {
+                let r = _mm512_maskz_loadu_ps(m, pr.add(i));
+                for k in 0..4 {
+                    acc[k] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p[k].add(i)), r, acc[k]);
+                }
             }
             i += 16;
         }
@@ -272,200 +343,237 @@ mod avx512 {
         ]
     }
 
-    /// See `Kernel::update_many`; the caller checked all lengths.
+    /// See `Kernel::update_many`; panics unless the lengths fit.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn update_many(
-        row: &mut [f32],
-        vectors: &[&[f32]],
+    pub fn update_many(
+        row: RowMut<'_>,
+        vectors: &[Row<'_>],
         rate: f32,
         g: &[f32],
         grads: &mut [f32],
     ) {
+        check_many_lengths(row, vectors, g, grads);
         let n = row.len();
         let pr = row.as_mut_ptr();
         let pg = grads.as_mut_ptr();
         let step = _mm512_set1_ps(rate);
         let mut i = 0;
-        while i < n {
+        for _ in 0..n.div_ceil(16) {
             let m = lanes(i, n);
-            let r = _mm512_maskz_loadu_ps(m, pr.add(i));
-            let mut delta = _mm512_setzero_ps();
-            for (j, v) in vectors.iter().enumerate() {
-                let gj = _mm512_set1_ps(*g.get_unchecked(j));
-                let pgj = pg.add(j * n + i);
-                let grad = _mm512_fmadd_ps(gj, r, _mm512_maskz_loadu_ps(m, pgj));
-                _mm512_mask_storeu_ps(pgj, m, grad);
-                delta = _mm512_fmadd_ps(gj, _mm512_maskz_loadu_ps(m, v.as_ptr().add(i)), delta);
+            // SAFETY: the masked loads and stores touch lanes `i..n` of `row`, of each vector
+            // and of each `n`-wide gradient row `j < vectors.len()` of `grads`, all checked to
+            // be that long (`Row`'s invariant for the rows); `g` has an entry per vector.
+            unsafe {
+                let r = _mm512_maskz_loadu_ps(m, pr.add(i));
+                let mut delta = _mm512_setzero_ps();
+                for (j, v) in vectors.iter().enumerate() {
+                    let gj = _mm512_set1_ps(*g.get_unchecked(j));
+                    let pgj = pg.add(j * n + i);
+                    let grad = _mm512_fmadd_ps(gj, r, _mm512_maskz_loadu_ps(m, pgj));
+                    _mm512_mask_storeu_ps(pgj, m, grad);
+                    delta = _mm512_fmadd_ps(gj, _mm512_maskz_loadu_ps(m, v.as_ptr().add(i)), delta);
+                }
+                _mm512_mask_storeu_ps(pr.add(i), m, _mm512_fmadd_ps(step, delta, r));
             }
-            _mm512_mask_storeu_ps(pr.add(i), m, _mm512_fmadd_ps(step, delta, r));
             i += 16;
         }
     }
 }
 
+/// The AVX2+FMA kernels. Safe functions that need the CPU features: a caller without them
+/// enabled must use `unsafe` and show the CPU has them; they check every length they rely on.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    use super::check_many_lengths;
+    use crate::shared::{Row, RowMut};
     use std::arch::x86_64::*;
 
+    /// `a · b`; panics unless the lengths are equal.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn dot(a: &[f32], b: &[f32]) -> f32 {
+    pub fn dot(a: Row<'_>, b: Row<'_>) -> f32 {
+        assert_eq!(a.len(), b.len());
         let n = a.len();
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut acc0 = _mm256_setzero_ps();
-        let mut acc1 = _mm256_setzero_ps();
-        let mut i = 0;
-        while i + 16 <= n {
-            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
-            acc1 = _mm256_fmadd_ps(
-                _mm256_loadu_ps(pa.add(i + 8)),
-                _mm256_loadu_ps(pb.add(i + 8)),
-                acc1,
-            );
-            i += 16;
+        // SAFETY: every load reads elements below `n` (the loop bounds), and both rows are
+        // valid for `n` reads (`Row`'s invariant; lengths checked above).
+        unsafe {
+            let mut acc0 = _mm256_setzero_ps();
+            let mut acc1 = _mm256_setzero_ps();
+            let mut i = 0;
+            for _ in 0..n / 16 {
+                acc0 =
+                    _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+                acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(pa.add(i + 8)),
+                    _mm256_loadu_ps(pb.add(i + 8)),
+                    acc1,
+                );
+                i += 16;
+            }
+            if i + 8 <= n {
+                acc0 =
+                    _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+                i += 8;
+            }
+            let acc = _mm256_add_ps(acc0, acc1);
+            let mut quad = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+            // A four-wide remainder (dim 100) joins the sum before the horizontal add, not
+            // after it as a chain of scalar adds.
+            if i + 4 <= n {
+                quad = _mm_fmadd_ps(_mm_loadu_ps(pa.add(i)), _mm_loadu_ps(pb.add(i)), quad);
+                i += 4;
+            }
+            let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
+            let single = _mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1));
+            let mut sum = _mm_cvtss_f32(single);
+            while i < n {
+                sum += *pa.add(i) * *pb.add(i);
+                i += 1;
+            }
+            sum
         }
-        if i + 8 <= n {
-            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
-            i += 8;
-        }
-        let acc = _mm256_add_ps(acc0, acc1);
-        let mut quad = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        // A four-wide remainder (dim 100) joins the sum before the horizontal add, not after it
-        // as a chain of scalar adds.
-        if i + 4 <= n {
-            quad = _mm_fmadd_ps(_mm_loadu_ps(pa.add(i)), _mm_loadu_ps(pb.add(i)), quad);
-            i += 4;
-        }
-        let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
-        let single = _mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1));
-        let mut sum = _mm_cvtss_f32(single);
-        while i < n {
-            sum += *pa.add(i) * *pb.add(i);
-            i += 1;
-        }
-        sum
     }
 
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn hsum(v: __m256) -> f32 {
+    fn hsum(v: __m256) -> f32 {
         let quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
         _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)))
     }
 
-    /// Four dot products against one row; the caller checked all lengths are equal.
+    /// Four dot products against one row; panics unless all lengths are equal.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn dot4(row: &[f32], v: [&[f32]; 4]) -> [f32; 4] {
+    pub fn dot4(row: Row<'_>, v: [Row<'_>; 4]) -> [f32; 4] {
         let n = row.len();
+        assert!(v.iter().all(|x| x.len() == n));
         let pr = row.as_ptr();
         let p = [v[0].as_ptr(), v[1].as_ptr(), v[2].as_ptr(), v[3].as_ptr()];
-        let mut acc = [_mm256_setzero_ps(); 4];
-        let mut i = 0;
-        while i + 8 <= n {
-            let r = _mm256_loadu_ps(pr.add(i));
-            for k in 0..4 {
-                acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(p[k].add(i)), r, acc[k]);
+        // SAFETY: every load reads elements below `n` (the loop bounds), and the five rows are
+        // each valid for `n` reads (`Row`'s invariant; lengths checked above).
+        unsafe {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            let mut i = 0;
+            for _ in 0..n / 8 {
+                let r = _mm256_loadu_ps(pr.add(i));
+                for k in 0..4 {
+                    acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(p[k].add(i)), r, acc[k]);
+                }
+                i += 8;
             }
-            i += 8;
-        }
-        if i + 4 <= n {
-            // Zero-extended, so the upper lanes add nothing.
-            let r = _mm256_zextps128_ps256(_mm_loadu_ps(pr.add(i)));
-            for k in 0..4 {
-                let x = _mm256_zextps128_ps256(_mm_loadu_ps(p[k].add(i)));
-                acc[k] = _mm256_fmadd_ps(x, r, acc[k]);
+            if i + 4 <= n {
+                // Zero-extended, so the upper lanes add nothing.
+                let r = _mm256_zextps128_ps256(_mm_loadu_ps(pr.add(i)));
+                for k in 0..4 {
+                    let x = _mm256_zextps128_ps256(_mm_loadu_ps(p[k].add(i)));
+                    acc[k] = _mm256_fmadd_ps(x, r, acc[k]);
+                }
+                i += 4;
             }
-            i += 4;
-        }
-        let mut out = [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])];
-        while i < n {
-            for k in 0..4 {
-                out[k] += *pr.add(i) * *p[k].add(i);
+            let mut out = [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])];
+            while i < n {
+                for k in 0..4 {
+                    out[k] += *pr.add(i) * *p[k].add(i);
+                }
+                i += 1;
             }
-            i += 1;
+            out
         }
-        out
     }
 
-    /// See `Kernel::update_many`; the caller checked all lengths.
+    /// See `Kernel::update_many`; panics unless the lengths fit.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn update_many(
-        row: &mut [f32],
-        vectors: &[&[f32]],
+    pub fn update_many(
+        row: RowMut<'_>,
+        vectors: &[Row<'_>],
         rate: f32,
         g: &[f32],
         grads: &mut [f32],
     ) {
+        check_many_lengths(row, vectors, g, grads);
         let n = row.len();
         let pr = row.as_mut_ptr();
         let pg = grads.as_mut_ptr();
-        let step = _mm256_set1_ps(rate);
-        let mut i = 0;
-        while i + 8 <= n {
-            let r = _mm256_loadu_ps(pr.add(i));
-            let mut delta = _mm256_setzero_ps();
-            for (j, v) in vectors.iter().enumerate() {
-                let gj = _mm256_set1_ps(*g.get_unchecked(j));
-                let pgj = pg.add(j * n + i);
-                _mm256_storeu_ps(pgj, _mm256_fmadd_ps(gj, r, _mm256_loadu_ps(pgj)));
-                delta = _mm256_fmadd_ps(gj, _mm256_loadu_ps(v.as_ptr().add(i)), delta);
+        // SAFETY: every load and store touches elements below `n` (the loop bounds) of `row`,
+        // of each vector and of each `n`-wide gradient row `j < vectors.len()` of `grads`, all
+        // checked to be that long (`Row`'s invariant for the rows); `g` has an entry per
+        // vector.
+        unsafe {
+            let step = _mm256_set1_ps(rate);
+            let mut i = 0;
+            while i + 8 <= n {
+                let r = _mm256_loadu_ps(pr.add(i));
+                let mut delta = _mm256_setzero_ps();
+                for (j, v) in vectors.iter().enumerate() {
+                    let gj = _mm256_set1_ps(*g.get_unchecked(j));
+                    let pgj = pg.add(j * n + i);
+                    _mm256_storeu_ps(pgj, _mm256_fmadd_ps(gj, r, _mm256_loadu_ps(pgj)));
+                    delta = _mm256_fmadd_ps(gj, _mm256_loadu_ps(v.as_ptr().add(i)), delta);
+                }
+                _mm256_storeu_ps(pr.add(i), _mm256_fmadd_ps(step, delta, r));
+                i += 8;
             }
-            _mm256_storeu_ps(pr.add(i), _mm256_fmadd_ps(step, delta, r));
-            i += 8;
-        }
-        if i + 4 <= n {
-            let r = _mm_loadu_ps(pr.add(i));
-            let mut delta = _mm_setzero_ps();
-            for (j, v) in vectors.iter().enumerate() {
-                let gj = _mm_set1_ps(*g.get_unchecked(j));
-                let pgj = pg.add(j * n + i);
-                _mm_storeu_ps(pgj, _mm_fmadd_ps(gj, r, _mm_loadu_ps(pgj)));
-                delta = _mm_fmadd_ps(gj, _mm_loadu_ps(v.as_ptr().add(i)), delta);
+            if i + 4 <= n {
+                let r = _mm_loadu_ps(pr.add(i));
+                let mut delta = _mm_setzero_ps();
+                for (j, v) in vectors.iter().enumerate() {
+                    let gj = _mm_set1_ps(*g.get_unchecked(j));
+                    let pgj = pg.add(j * n + i);
+                    _mm_storeu_ps(pgj, _mm_fmadd_ps(gj, r, _mm_loadu_ps(pgj)));
+                    delta = _mm_fmadd_ps(gj, _mm_loadu_ps(v.as_ptr().add(i)), delta);
+                }
+                _mm_storeu_ps(pr.add(i), _mm_fmadd_ps(_mm_set1_ps(rate), delta, r));
+                i += 4;
             }
-            _mm_storeu_ps(pr.add(i), _mm_fmadd_ps(_mm_set1_ps(rate), delta, r));
-            i += 4;
-        }
-        while i < n {
-            let r = *pr.add(i);
-            let mut delta = 0.0;
-            for (j, v) in vectors.iter().enumerate() {
-                let gj = *g.get_unchecked(j);
-                *pg.add(j * n + i) += gj * r;
-                delta += gj * *v.as_ptr().add(i);
+            while i < n {
+                let r = *pr.add(i);
+                let mut delta = 0.0;
+                for (j, v) in vectors.iter().enumerate() {
+                    let gj = *g.get_unchecked(j);
+                    *pg.add(j * n + i) += gj * r;
+                    delta += gj * *v.as_ptr().add(i);
+                }
+                *pr.add(i) = r + rate * delta;
+                i += 1;
             }
-            *pr.add(i) = r + rate * delta;
-            i += 1;
         }
     }
 
+    /// `y += alpha * x`; panics unless the lengths are equal.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    pub fn axpy(alpha: f32, x: Row<'_>, y: RowMut<'_>) {
+        assert_eq!(x.len(), y.len());
         let n = x.len();
         let (px, py) = (x.as_ptr(), y.as_mut_ptr());
-        let a = _mm256_set1_ps(alpha);
-        let mut i = 0;
-        while i + 8 <= n {
-            let v = _mm256_fmadd_ps(a, _mm256_loadu_ps(px.add(i)), _mm256_loadu_ps(py.add(i)));
-            _mm256_storeu_ps(py.add(i), v);
-            i += 8;
-        }
-        if i + 4 <= n {
-            let v = _mm_fmadd_ps(
-                _mm_set1_ps(alpha),
-                _mm_loadu_ps(px.add(i)),
-                _mm_loadu_ps(py.add(i)),
-            );
-            _mm_storeu_ps(py.add(i), v);
-            i += 4;
-        }
-        while i < n {
-            *py.add(i) += alpha * *px.add(i);
-            i += 1;
+        // SAFETY: every load and store touches elements below `n` (the loop bounds); `x` is
+        // valid for `n` reads and `y` for `n` reads and writes (the handles' invariants;
+        // lengths checked above).
+        unsafe {
+            let a = _mm256_set1_ps(alpha);
+            let mut i = 0;
+            for _ in 0..n / 8 {
+                let v = _mm256_fmadd_ps(a, _mm256_loadu_ps(px.add(i)), _mm256_loadu_ps(py.add(i)));
+                _mm256_storeu_ps(py.add(i), v);
+                i += 8;
+            }
+            if i + 4 <= n {
+                let v = _mm_fmadd_ps(
+                    _mm_set1_ps(alpha),
+                    _mm_loadu_ps(px.add(i)),
+                    _mm_loadu_ps(py.add(i)),
+                );
+                _mm_storeu_ps(py.add(i), v);
+                i += 4;
+            }
+            while i < n {
+                *py.add(i) += alpha * *px.add(i);
+                i += 1;
+            }
         }
     }
 }
@@ -542,41 +650,41 @@ mod tests {
         a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
     }
 
-    fn check_kernel<K: Kernel>() {
+    fn check_kernel<K: Kernel>(k: K) {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
         for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 100, 300] {
             let a: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             let b: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             assert!(
-                (K::dot(&a, &b) as f64 - naive_dot(&a, &b)).abs() < 1e-4,
+                (k.dot(Row::from(&a), Row::from(&b)) as f64 - naive_dot(&a, &b)).abs() < 1e-4,
                 "n={n}"
             );
             let mut y = b.clone();
-            K::axpy(0.5, &a, &mut y);
+            k.axpy(0.5, Row::from(&a), RowMut::from(&mut y[..]));
             for i in 0..n {
                 assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
             }
         }
     }
 
-    fn check_many<K: Kernel>() {
+    fn check_many<K: Kernel>(k: K) {
         let mut rng = rand::rngs::SmallRng::seed_from_u64(8);
         for (dim, m) in [(100usize, 16usize), (7, 5), (8, 4), (33, 1), (100, 0)] {
             let mut rand_vec =
                 |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-1.0..1.0)).collect() };
             let row = rand_vec(dim);
             let vs: Vec<Vec<f32>> = (0..m).map(|_| rand_vec(dim)).collect();
-            let refs: Vec<&[f32]> = vs.iter().map(|v| v.as_slice()).collect();
+            let refs: Vec<Row> = vs.iter().map(Row::from).collect();
             let g = rand_vec(m);
             let grads = rand_vec(m * dim);
             let mut dots = vec![0f32; m];
-            K::dot_many(&row, &refs, &mut dots);
+            k.dot_many(Row::from(&row), &refs, &mut dots);
             for j in 0..m {
                 assert!((dots[j] as f64 - naive_dot(&row, &vs[j])).abs() < 1e-4);
             }
             let (mut row2, mut grads2) = (row.clone(), grads.clone());
             let rate = 0.75;
-            K::update_many(&mut row2, &refs, rate, &g, &mut grads2);
+            k.update_many(RowMut::from(&mut row2[..]), &refs, rate, &g, &mut grads2);
             for i in 0..dim {
                 let expected: f32 = row[i] + rate * (0..m).map(|j| g[j] * vs[j][i]).sum::<f32>();
                 assert!((row2[i] - expected).abs() < 1e-5);
@@ -589,38 +697,82 @@ mod tests {
         }
     }
 
+    /// The token, or None after saying on stderr that the test skips this kernel.
+    #[cfg(target_arch = "x86_64")]
+    fn or_skip<K>(token: Option<K>, missing: &[(&str, bool)]) -> Option<K> {
+        if token.is_none() {
+            let lacks: Vec<&str> = missing.iter().filter(|f| !f.1).map(|f| f.0).collect();
+            eprintln!("skipped: CPU lacks {}", lacks.join(", "));
+        }
+        token
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_or_skip() -> Option<Avx2Fma> {
+        let features = [
+            ("avx2", is_x86_feature_detected!("avx2")),
+            ("fma", is_x86_feature_detected!("fma")),
+        ];
+        or_skip(Avx2Fma::detect(), &features)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_or_skip() -> Option<Avx512> {
+        let features = [
+            ("avx512f", is_x86_feature_detected!("avx512f")),
+            ("avx2", is_x86_feature_detected!("avx2")),
+            ("fma", is_x86_feature_detected!("fma")),
+        ];
+        or_skip(Avx512::detect(), &features)
+    }
+
     #[test]
     fn many_kernels_match_naive() {
-        check_many::<Portable>();
+        check_many(Portable);
         #[cfg(target_arch = "x86_64")]
-        if Avx2Fma::detect() {
-            check_many::<Avx2Fma>();
+        if let Some(k) = avx2_or_skip() {
+            check_many(k);
         }
         #[cfg(target_arch = "x86_64")]
-        if Avx512::detect() {
-            check_many::<Avx512>();
+        if let Some(k) = avx512_or_skip() {
+            check_many(k);
         }
     }
 
     #[test]
     fn portable_kernel_matches_naive() {
-        check_kernel::<Portable>();
+        check_kernel(Portable);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_kernel_matches_naive() {
-        if Avx2Fma::detect() {
-            check_kernel::<Avx2Fma>();
+        if let Some(k) = avx2_or_skip() {
+            check_kernel(k);
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx512_kernel_matches_naive() {
-        if Avx512::detect() {
-            check_kernel::<Avx512>();
+        if let Some(k) = avx512_or_skip() {
+            check_kernel(k);
         }
+    }
+
+    /// `W2V_KERNEL` caps the choice: the portable cap always gives the portable kernel, the
+    /// AVX2 cap never AVX-512.
+    #[test]
+    fn the_cap_limits_the_kernel() {
+        assert!(matches!(
+            KernelChoice::widest(Cap::Portable),
+            KernelChoice::Portable(_)
+        ));
+        #[cfg(target_arch = "x86_64")]
+        assert!(!matches!(
+            KernelChoice::widest(Cap::Avx2),
+            KernelChoice::Avx512(_)
+        ));
     }
 
     #[test]

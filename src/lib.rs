@@ -5,6 +5,10 @@
 //! `sampler` → `model` → `train` → `eval` / `query` → `formats`. The library knows no flags,
 //! terminals or signals: the `w2v` binary turns arguments into these calls.
 
+// Every unsafe operation sits in an `unsafe {}` block that says why it is sound.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod corpus;
 mod csv_numbers;
 pub mod diagnostics;

@@ -23,10 +23,12 @@ use rand::{RngCore, SeedableRng};
 use crate::corpus::{EncodedCorpus, MAX_SENTENCE_WORDS};
 use crate::diagnostics::GradientStats;
 use crate::error::{Error, Result};
-use crate::kernels::{Kernel, KernelChoice, Portable, SigmoidTable};
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::{Avx2Fma, Avx512};
+use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
 use crate::model::{Architecture, Model, Optimizer};
 use crate::sampler::AliasSampler;
-use crate::shared::SharedMatrix;
+use crate::shared::{Row, RowMut, SharedMatrix};
 use output::{
     Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP, LOCAL_NODE_ROWS,
 };
@@ -305,48 +307,54 @@ impl Run<'_> {
     }
 
     fn input_is_finite(&self) -> bool {
-        (0..self.input.rows()).all(|r| self.input.row(r).iter().all(|x| x.is_finite()))
+        (0..self.input.rows()).all(|r| self.input.row(r).iter().all(f32::is_finite))
     }
 
     /// Picks the fastest kernel this CPU has, once per thread and epoch.
     fn worker<O: OutputLayer>(&self, out: &O, epoch: u32, next_chunk: &AtomicUsize) -> Tally {
         match KernelChoice::detect() {
-            // SAFETY: `detect` picks a kernel only when the CPU has its features.
             #[cfg(target_arch = "x86_64")]
-            KernelChoice::Avx512 => unsafe { self.worker_avx512(out, epoch, next_chunk) },
+            // SAFETY: `worker_avx512` needs AVX-512F, AVX2 and FMA; the token `k` exists only
+            // if `Avx512::detect` found them on this CPU.
+            KernelChoice::Avx512(k) => unsafe { self.worker_avx512(k, out, epoch, next_chunk) },
             #[cfg(target_arch = "x86_64")]
-            KernelChoice::Avx2Fma => unsafe { self.worker_avx2(out, epoch, next_chunk) },
-            _ => self.worker_with::<Portable, O>(out, epoch, next_chunk),
+            // SAFETY: `worker_avx2` needs AVX2 and FMA; the token `k` exists only if
+            // `Avx2Fma::detect` found them on this CPU.
+            KernelChoice::Avx2Fma(k) => unsafe { self.worker_avx2(k, out, epoch, next_chunk) },
+            KernelChoice::Portable(k) => self.worker_with(k, out, epoch, next_chunk),
         }
     }
 
     /// The whole worker compiled with AVX-512, so the kernels inline into it.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn worker_avx512<O: OutputLayer>(
+    fn worker_avx512<O: OutputLayer>(
         &self,
+        k: Avx512,
         out: &O,
         epoch: u32,
         next_chunk: &AtomicUsize,
     ) -> Tally {
-        self.worker_with::<crate::kernels::Avx512, O>(out, epoch, next_chunk)
+        self.worker_with(k, out, epoch, next_chunk)
     }
 
     /// The whole worker compiled with AVX2+FMA, so the kernels inline into it.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn worker_avx2<O: OutputLayer>(
+    fn worker_avx2<O: OutputLayer>(
         &self,
+        k: Avx2Fma,
         out: &O,
         epoch: u32,
         next_chunk: &AtomicUsize,
     ) -> Tally {
-        self.worker_with::<crate::kernels::Avx2Fma, O>(out, epoch, next_chunk)
+        self.worker_with(k, out, epoch, next_chunk)
     }
 
     #[inline(always)]
     fn worker_with<K: Kernel, O: OutputLayer>(
         &self,
+        k: K,
         out: &O,
         epoch: u32,
         next_chunk: &AtomicUsize,
@@ -384,15 +392,11 @@ impl Run<'_> {
                     }
                 }
                 match self.architecture {
-                    Architecture::SkipGram => self.skipgram_sentence::<K, O>(
-                        out,
-                        &mut local,
-                        &mut buffers,
-                        alpha,
-                        &mut tally,
-                    ),
+                    Architecture::SkipGram => {
+                        self.skipgram_sentence(k, out, &mut local, &mut buffers, alpha, &mut tally)
+                    }
                     Architecture::Cbow => {
-                        self.cbow_sentence::<K, O>(out, &mut local, &mut buffers, alpha, &mut tally)
+                        self.cbow_sentence(k, out, &mut local, &mut buffers, alpha, &mut tally)
                     }
                 }
                 unmerged_words += words.len();
@@ -445,6 +449,7 @@ impl Run<'_> {
     #[inline(always)]
     fn skipgram_sentence<K: Kernel, O: OutputLayer>(
         &self,
+        k: K,
         out: &O,
         local: &mut Local,
         buffers: &mut Buffers,
@@ -465,16 +470,16 @@ impl Run<'_> {
                 .extend((lo..=hi).filter(|&c| c != pos).map(|c| sentence[c]));
             let mut loss = 0.0f32;
             for group in buffers.contexts.chunks(SKIPGRAM_GROUP) {
-                let mut hiddens: [&[f32]; SKIPGRAM_GROUP] = [&[]; SKIPGRAM_GROUP];
+                let mut hiddens = [Row::EMPTY; SKIPGRAM_GROUP];
                 for (h, &c) in hiddens.iter_mut().zip(group) {
                     self.input.prefetch(c as usize);
                     *h = self.input.row(c as usize);
                 }
                 let grads = &mut buffers.grads[..group.len() * dim];
                 grads.fill(0.0);
-                loss += out.step_many::<K>(local, target, &hiddens[..group.len()], grads, alpha);
+                loss += out.step_many(k, local, target, &hiddens[..group.len()], grads, alpha);
                 for (grad, &c) in grads.chunks_exact(dim).zip(group) {
-                    self.update_input::<K>(c, grad, alpha);
+                    self.update_input(k, c, grad, alpha);
                 }
             }
             tally.loss += loss as f64;
@@ -487,6 +492,7 @@ impl Run<'_> {
     #[inline(always)]
     fn cbow_sentence<K: Kernel, O: OutputLayer>(
         &self,
+        k: K,
         out: &O,
         local: &mut Local,
         buffers: &mut Buffers,
@@ -504,24 +510,25 @@ impl Run<'_> {
             }
             buffers.hidden.fill(0.0);
             for c in (lo..=hi).filter(|&c| c != pos) {
-                K::axpy(
+                k.axpy(
                     1.0,
                     self.input.row(sentence[c] as usize),
-                    &mut buffers.hidden,
+                    RowMut::from(&mut buffers.hidden[..]),
                 );
             }
             let inv = 1.0 / (hi - lo) as f32;
             buffers.hidden.iter_mut().for_each(|x| *x *= inv);
             buffers.grad.fill(0.0);
-            let loss = out.step::<K>(
+            let loss = out.step(
+                k,
                 local,
                 sentence[pos],
-                &buffers.hidden,
+                Row::from(&buffers.hidden),
                 &mut buffers.grad,
                 alpha,
             );
             for c in (lo..=hi).filter(|&c| c != pos) {
-                self.update_input::<K>(sentence[c], &buffers.grad, alpha);
+                self.update_input(k, sentence[c], &buffers.grad, alpha);
             }
             tally.loss += loss as f64;
             tally.predictions += 1;
@@ -543,11 +550,12 @@ impl Run<'_> {
 
     /// Moves input row `word` along the raw gradient `grad` by its step size.
     #[inline(always)]
-    fn update_input<K: Kernel>(&self, word: u32, grad: &[f32], alpha: f32) {
-        let rate = self.input_rates.rate(word as usize, alpha, || {
-            K::dot(grad, grad) / self.dim as f32
-        });
-        K::axpy(rate, grad, self.input.row_mut(word as usize));
+    fn update_input<K: Kernel>(&self, k: K, word: u32, grad: &[f32], alpha: f32) {
+        let grad = Row::from(grad);
+        let rate = self
+            .input_rates
+            .rate(word as usize, alpha, || k.dot(grad, grad) / self.dim as f32);
+        k.axpy(rate, grad, self.input.row_mut(word as usize));
     }
 
     /// word2vec's dynamic window: the reach is uniform in 1..=window.

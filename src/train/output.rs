@@ -21,7 +21,7 @@ use super::rates::RowRates;
 use crate::diagnostics::{band_of, Probe};
 use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
 use crate::sampler::AliasSampler;
-use crate::shared::{LocalRows, SharedMatrix};
+use crate::shared::{LocalRows, Row, RowMut, SharedMatrix};
 use crate::tree::Tree;
 
 /// What a training thread lends each step: its random numbers and, with `--diagnostics`, its
@@ -47,9 +47,10 @@ impl Local {
 pub trait OutputLayer: Sync {
     fn step<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32;
@@ -60,16 +61,17 @@ pub trait OutputLayer: Sync {
     #[inline(always)]
     fn step_many<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
         let dim = grads.len() / hiddens.len().max(1);
         let mut loss = 0.0;
-        for (h, grad) in hiddens.iter().zip(grads.chunks_exact_mut(dim.max(1))) {
-            loss += self.step::<K>(local, target, h, grad, alpha);
+        for (&h, grad) in hiddens.iter().zip(grads.chunks_exact_mut(dim.max(1))) {
+            loss += self.step(k, local, target, h, grad, alpha);
         }
         loss
     }
@@ -117,25 +119,27 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.step_group::<K>(local, target, &[hidden], grad, alpha)
+        self.step_group(k, local, target, &[hidden], grad, alpha)
     }
 
     #[inline(always)]
     fn step_many<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.step_group::<K>(local, target, hiddens, grads, alpha)
+        self.step_group(k, local, target, hiddens, grads, alpha)
     }
 
     /// The rows below the first few levels: those near the root are in cache anyway.
@@ -165,9 +169,10 @@ impl HierarchicalSoftmax<'_> {
     #[inline(always)]
     fn step_group<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
@@ -186,15 +191,15 @@ impl HierarchicalSoftmax<'_> {
         // Squared norms of the hidden vectors, for AdaGrad's accumulators.
         let mut h_sq = [0f32; GROUP];
         if self.rates.is_adaptive() {
-            for (sq, h) in h_sq.iter_mut().zip(hiddens) {
-                *sq = K::dot(h, h);
+            for (sq, &h) in h_sq.iter_mut().zip(hiddens) {
+                *sq = k.dot(h, h);
             }
         }
         // A sampled step records the first hidden vector's updates; its norm and the target's
         // band are the same at every node.
         let Local { probe, rows, .. } = local;
         let mut probe = probe.as_mut().and_then(|p| p.tick().then_some(p)).map(|p| {
-            let h_norm = K::dot(hiddens[0], hiddens[0]).sqrt();
+            let h_norm = k.dot(hiddens[0], hiddens[0]).sqrt();
             (p, h_norm, band_of(target as usize, self.tree.leaves()))
         });
         let mut g = [0f32; GROUP];
@@ -207,7 +212,7 @@ impl HierarchicalSoftmax<'_> {
                 Some(private) => private,
                 None => self.nodes.row_mut(node as usize),
             };
-            K::dot_many(row, hiddens, &mut f[..m]);
+            k.dot_many(row.as_row(), hiddens, &mut f[..m]);
             for j in 0..m {
                 let fj = f[j];
                 if fj <= -MAX_EXP || fj >= MAX_EXP {
@@ -228,7 +233,7 @@ impl HierarchicalSoftmax<'_> {
                 let g0 = g[0].abs();
                 p.stats.record(i, *band, g0, rate * g0 * *h_norm, saturated);
             }
-            K::update_many(row, hiddens, rate, &g[..m], grads);
+            k.update_many(row, hiddens, rate, &g[..m], grads);
         }
         loss
     }
@@ -249,13 +254,15 @@ impl OutputLayer for NegativeSampling<'_> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
         let rng = &mut local.rng;
+        let grad = RowMut::from(grad);
         // Words are drawn a batch ahead so their rows can be fetched while earlier ones are
         // being scored: random rows are cache misses, and waiting on them dominates.
         const BATCH: usize = 16;
@@ -288,7 +295,7 @@ impl OutputLayer for NegativeSampling<'_> {
             }
             for &(word, label) in &batch[..n] {
                 let row = self.negatives.row_mut(word as usize);
-                let f = K::dot(hidden, row);
+                let f = k.dot(hidden, row.as_row());
                 loss -= self.table.log_sigmoid(if label == 1.0 { f } else { -f });
                 let s = if f >= MAX_EXP {
                     1.0
@@ -298,8 +305,8 @@ impl OutputLayer for NegativeSampling<'_> {
                     self.table.sigmoid(f)
                 };
                 let g = label - s;
-                K::axpy(g, row, grad);
-                K::axpy(g * alpha, hidden, row);
+                k.axpy(g, row.as_row(), grad);
+                k.axpy(g * alpha, hidden, row);
             }
         }
         loss
@@ -316,27 +323,29 @@ impl OutputLayer for Both<'_> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hidden: &[f32],
+        hidden: Row<'_>,
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.hs.step::<K>(local, target, hidden, grad, alpha)
-            + self.ns.step::<K>(local, target, hidden, grad, alpha)
+        self.hs.step(k, local, target, hidden, grad, alpha)
+            + self.ns.step(k, local, target, hidden, grad, alpha)
     }
 
     #[inline(always)]
     fn step_many<K: Kernel>(
         &self,
+        k: K,
         local: &mut Local,
         target: u32,
-        hiddens: &[&[f32]],
+        hiddens: &[Row<'_>],
         grads: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        self.hs.step_many::<K>(local, target, hiddens, grads, alpha)
-            + self.ns.step_many::<K>(local, target, hiddens, grads, alpha)
+        self.hs.step_many(k, local, target, hiddens, grads, alpha)
+            + self.ns.step_many(k, local, target, hiddens, grads, alpha)
     }
 
     #[inline(always)]
@@ -427,7 +436,14 @@ mod tests {
                 rates: RowRates::Sgd,
                 local_from: usize::MAX,
             };
-            let loss = layer.step::<Portable>(&mut local, target, &h, &mut grad, alpha);
+            let loss = layer.step(
+                Portable,
+                &mut local,
+                target,
+                Row::from(&h),
+                &mut grad,
+                alpha,
+            );
             let exact = -hs_log_likelihood(&tree, &before, dim, target, &h);
             assert!(
                 (loss as f64 - exact).abs() < 1e-2 * exact.max(1.0),
@@ -493,10 +509,11 @@ mod tests {
             rates: RowRates::Sgd,
             local_from: usize::MAX,
         };
-        layer.step::<Portable>(
+        layer.step(
+            Portable,
             &mut Local::new(0, false),
             target,
-            &mean(&contexts),
+            Row::from(&mean(&contexts)),
             &mut grad,
             alpha,
         );
@@ -538,7 +555,7 @@ mod tests {
             };
             let mut loss_one = 0.0;
             for (h, g) in hs.iter().zip(grads_one.chunks_exact_mut(dim)) {
-                loss_one += single.step::<Portable>(&mut local, 5, h, g, alpha);
+                loss_one += single.step(Portable, &mut local, 5, Row::from(h), g, alpha);
             }
             let grouped = HierarchicalSoftmax {
                 tree: &tree,
@@ -547,9 +564,9 @@ mod tests {
                 rates: RowRates::Sgd,
                 local_from: usize::MAX,
             };
-            let refs: Vec<&[f32]> = hs.iter().map(|h| h.as_slice()).collect();
+            let refs: Vec<Row> = hs.iter().map(Row::from).collect();
             let loss_many =
-                grouped.step_many::<Portable>(&mut local, 5, &refs, &mut grads_many, alpha);
+                grouped.step_many(Portable, &mut local, 5, &refs, &mut grads_many, alpha);
             let tolerance = if group == 1 { 0.0 } else { 1e-5 };
             // Later contexts see updated nodes one at a time, not in a group: O(alpha) apart.
             assert!(
@@ -592,7 +609,14 @@ mod tests {
             local_from: usize::MAX,
         };
         let target = 4;
-        layer.step::<Portable>(&mut Local::new(0, false), target, &h, &mut grad, alpha);
+        layer.step(
+            Portable,
+            &mut Local::new(0, false),
+            target,
+            Row::from(&h),
+            &mut grad,
+            alpha,
+        );
         let h_sq: f32 = h.iter().map(|x| x * x).sum();
         let path = tree.path(target);
         for (&n, &code) in path.points.iter().zip(path.codes) {
@@ -661,7 +685,14 @@ mod tests {
             probe: None,
             rows: None,
         };
-        let loss = layer.step::<Portable>(&mut local, target, &h, &mut grad, alpha);
+        let loss = layer.step(
+            Portable,
+            &mut local,
+            target,
+            Row::from(&h),
+            &mut grad,
+            alpha,
+        );
         assert!((loss as f64 + objective(&h, &before)).abs() < 1e-2);
         let eps = 1e-3f32;
         for i in 0..dim {

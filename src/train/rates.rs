@@ -27,9 +27,10 @@ impl RowRates<'_> {
         match self {
             RowRates::Sgd => alpha,
             RowRates::AdaGrad(acc) => {
-                let a = &mut acc.row_mut(row)[0];
-                *a += mean_sq_grad();
-                alpha / a.sqrt()
+                let (a, add) = (acc.row_mut(row), mean_sq_grad());
+                let sum = a.get(0) + add;
+                a.set(0, sum);
+                alpha / sum.sqrt()
             }
         }
     }
