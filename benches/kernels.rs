@@ -31,12 +31,10 @@ use divan::{black_box, Bencher};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 #[cfg(target_arch = "x86_64")]
-use w2v::kernels::{Avx2Fma, Avx512};
-use w2v::kernels::{Kernel, KernelChoice, Portable, SigmoidTable};
-use w2v::sampler::AliasSampler;
-use w2v::shared::{Row, RowMut, SharedMatrix};
-use w2v::train::output::{HierarchicalSoftmax, Local, NegativeSampling, OutputLayer};
-use w2v::train::rates::RowRates;
+use w2v::internals::{
+    AliasSampler, Avx2Fma, Avx512, HierarchicalSoftmax, Kernel, KernelChoice, Local,
+    NegativeSampling, OutputLayer, Portable, Row, RowMut, RowRates, SharedMatrix, SigmoidTable,
+};
 use w2v::tree::Tree;
 
 fn main() {

@@ -14,7 +14,7 @@ use std::io::Write;
 
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use w2v::sampler::AliasSampler;
+use w2v::internals::AliasSampler;
 
 struct Args {
     vocab: u64,

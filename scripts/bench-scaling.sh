@@ -130,7 +130,7 @@ corpus_scaling() {
 
 vocab_scaling() {
   echo "== (b) vocabulary scaling: Zipf corpora of $tokens tokens, 1 epoch, ${runs} run(s) per row, extra options: ${extra[*]:-none}"
-  cargo build --release --quiet --example zipf_corpus
+  cargo build --release --quiet --features internals --example zipf_corpus
   local rows=() base_rate="" base_len="" v f observed len
   for v in $vocabs; do
     f="$work/zipf-$v.txt"

@@ -6,16 +6,16 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::error::{Error, Result};
 
 /// word2vec's MAX_SENTENCE_LENGTH: longer lines are cut into pieces of this many words.
-pub const MAX_SENTENCE_WORDS: usize = 1000;
+pub(crate) const MAX_SENTENCE_WORDS: usize = 1000;
 /// Longer words are cut at a character boundary (word2vec cuts at 99 bytes).
-pub const MAX_WORD_BYTES: usize = 100;
+pub(crate) const MAX_WORD_BYTES: usize = 100;
 const CHUNK_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -74,7 +74,7 @@ impl Input {
 
 /// What the tokenizer hands on: a word, or the end of a sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Token<'a> {
+pub(crate) enum Token<'a> {
     Word(&'a str),
     SentenceEnd,
 }
@@ -90,7 +90,7 @@ pub struct ReadStats {
 
 /// Reads every input in turn and calls `sink` for each token; sentences never exceed
 /// [`MAX_SENTENCE_WORDS`] and every input ends with a sentence break.
-pub fn read_tokens(
+pub(crate) fn read_tokens(
     inputs: &[Input],
     options: TokenizeOptions,
     mut on_bytes: impl FnMut(u64),
@@ -329,14 +329,14 @@ pub struct EncodedCorpus {
 }
 
 /// Marks an id whose word was dropped (below min-count or pruned).
-pub const DROPPED: u32 = u32::MAX;
+pub(crate) const DROPPED: u32 = u32::MAX;
 
 impl EncodedCorpus {
     pub fn push(&mut self, id: u32) {
         self.ids.push(id);
     }
 
-    pub fn end_sentence(&mut self) {
+    pub(crate) fn end_sentence(&mut self) {
         if self.ends.last().copied().unwrap_or(0) < self.ids.len() {
             self.ends.push(self.ids.len());
         }
@@ -352,7 +352,7 @@ impl EncodedCorpus {
     }
 
     /// Rewrites ids through `map`, dropping words mapped to [`DROPPED`] and empty sentences.
-    pub fn remap(&mut self, map: &[u32]) {
+    pub(crate) fn remap(&mut self, map: &[u32]) {
         let mut write = 0;
         let mut start = 0;
         let mut ends_out = 0;
@@ -411,20 +411,9 @@ impl EncodedCorpus {
 }
 
 /// Path shown in messages for an input list.
-pub fn describe_inputs(inputs: &[Input]) -> String {
+pub(crate) fn describe_inputs(inputs: &[Input]) -> String {
     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
     names.join(", ")
-}
-
-/// Whether `path` names the same file as one of the inputs (outputs must never clobber input).
-pub fn is_input(path: &Path, inputs: &[Input]) -> bool {
-    let Ok(target) = std::fs::canonicalize(path) else {
-        return false;
-    };
-    inputs.iter().any(|i| match i {
-        Input::Path(p) => std::fs::canonicalize(p).is_ok_and(|c| c == target),
-        Input::Stdin => false,
-    })
 }
 
 #[cfg(test)]

@@ -80,6 +80,8 @@ impl<'a> Row<'a> {
         self.len
     }
 
+    /// Only where the `internals` feature exports the type (clippy asks for it beside `len`).
+    #[cfg(feature = "internals")]
     #[inline(always)]
     pub fn is_empty(self) -> bool {
         self.len() == 0
@@ -105,6 +107,7 @@ impl<'a> Row<'a> {
         (0..self.len()).map(move |i| self.get(i))
     }
 
+    #[cfg(test)]
     pub fn to_vec(self) -> Vec<f32> {
         self.iter().collect()
     }
@@ -135,6 +138,8 @@ impl<'a> RowMut<'a> {
         self.len
     }
 
+    /// Only where the `internals` feature exports the type (clippy asks for it beside `len`).
+    #[cfg(feature = "internals")]
     #[inline(always)]
     pub fn is_empty(self) -> bool {
         self.len() == 0
@@ -223,10 +228,6 @@ impl<'a> SharedMatrix<'a> {
 
     pub fn rows(&self) -> usize {
         self.rows
-    }
-
-    pub fn cols(&self) -> usize {
-        self.cols
     }
 
     /// A read-only handle to row `i`; panics when out of range.

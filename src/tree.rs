@@ -187,15 +187,15 @@ impl Tree {
 }
 
 /// Deeper stored trees are rejected as damaged.
-pub const MAX_DEPTH: u32 = 128;
+pub(crate) const MAX_DEPTH: u32 = 128;
 
 /// Why stored tree links cannot be a tree over the vocabulary (the file is damaged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct DamagedTree(String);
+pub(crate) struct DamagedTree(String);
 
 /// Builds a tree from untrusted links, checking them first.
-pub fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, DamagedTree> {
+pub(crate) fn tree_from_checked_links(links: TreeLinks, words: usize) -> Result<Tree, DamagedTree> {
     let damaged = |why: String| Err(DamagedTree(why));
     let nodes = links.parent.len();
     if words < 2 || nodes != 2 * words - 1 || links.bit.len() != nodes {

@@ -16,7 +16,7 @@ use crate::csv_numbers::{fixed, scientific};
 use crate::error::{Error, Result};
 
 /// One step in this many is recorded.
-pub const SAMPLE_EVERY: u32 = 64;
+pub(crate) const SAMPLE_EVERY: u32 = 64;
 /// Frequency bands: tenths of the vocabulary by rank, 1 = the most frequent tenth.
 pub const BANDS: usize = 10;
 
@@ -55,7 +55,7 @@ pub struct GradientStats {
 }
 
 impl GradientStats {
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         depth: usize,
         band: usize,
@@ -89,7 +89,7 @@ impl GradientStats {
 }
 
 /// The frequency band of the word at `rank` in a vocabulary of `len` words.
-pub fn band_of(rank: usize, len: usize) -> usize {
+pub(crate) fn band_of(rank: usize, len: usize) -> usize {
     (rank * BANDS / len.max(1)).min(BANDS - 1)
 }
 
@@ -112,7 +112,7 @@ impl Default for Probe {
 impl Probe {
     /// True once every [`SAMPLE_EVERY`] calls: record this step.
     #[inline(always)]
-    pub fn tick(&mut self) -> bool {
+    pub(crate) fn tick(&mut self) -> bool {
         self.countdown -= 1;
         if self.countdown == 0 {
             self.countdown = SAMPLE_EVERY;

@@ -7,8 +7,8 @@
 //! to alpha·1e-4 over all epochs of all threads together.
 
 mod loss_log;
-pub mod output;
-pub mod rates;
+pub(crate) mod output;
+pub(crate) mod rates;
 
 pub use loss_log::{write_loss_csv, LOSS_CSV_FIELDS};
 
@@ -37,7 +37,7 @@ const _: () = assert!(SKIPGRAM_GROUP <= GROUP);
 use rates::{RowRates, ADAGRAD_START};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
-pub const CHUNK_WORDS: usize = 10_000;
+pub(crate) const CHUNK_WORDS: usize = 10_000;
 /// Words a thread trains between merges of its private output rows (see `LocalRows`).
 const MERGE_WORDS: usize = 200;
 const REPORT_WORDS: u64 = 10_000;
