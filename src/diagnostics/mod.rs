@@ -3,7 +3,7 @@
 //! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot-diagnostics`: see
 //! [`crate::plots::diagnostics`]).
 //!
-//! Each training thread samples one hierarchical-softmax step in [`SAMPLE_EVERY`] and records
+//! Each training thread samples one hierarchical-softmax step in `SAMPLE_EVERY` and records
 //! every node on that step's path, so the cost is one counter per step; the sample only reads,
 //! so a run with diagnostics trains exactly the same model as one without.
 
@@ -110,7 +110,7 @@ impl Default for Probe {
 }
 
 impl Probe {
-    /// True once every [`SAMPLE_EVERY`] calls: record this step.
+    /// True once every `SAMPLE_EVERY` calls: record this step.
     #[inline(always)]
     pub(crate) fn tick(&mut self) -> bool {
         self.countdown -= 1;

@@ -29,7 +29,7 @@ pub fn write<W: Write>(emb: &Embeddings, mut out: W) -> io::Result<()> {
 
 /// word2vec C's exact bytes (`-binary 0`): every value printed with `%lf` (six decimals) and
 /// followed by a space, so a line ends in " \n". For comparing with C's files byte for byte;
-/// six decimals lose precision, so [`write`] stays the default.
+/// six decimals lose precision, so [`write()`] stays the default.
 pub fn write_c_layout<W: Write>(emb: &Embeddings, mut out: W) -> io::Result<()> {
     check_writable(emb)?;
     writeln!(out, "{} {}", emb.len(), emb.dim())?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{EpochReport, TrainReport};
 use crate::csv_numbers::fixed;
 
-/// The log's columns, in order; they are also [`LossLine`]'s field names.
+/// The log's columns, in order; they are also `LossLine`'s field names.
 pub const LOSS_CSV_FIELDS: [&str; 5] = ["epoch", "words", "loss", "alpha", "seconds"];
 
 /// One epoch as printed: fixed decimals, as precise as each figure is.

@@ -1,7 +1,7 @@
 //! Training: threads × (sentence → subsample → window → skip-gram or CBOW step → output layer).
 //!
 //! All threads update one model without locks (see `shared`). Work is handed out in chunks of
-//! about [`CHUNK_WORDS`] words; each chunk's random numbers come from its own seed (run seed,
+//! about `CHUNK_WORDS` words; each chunk's random numbers come from its own seed (run seed,
 //! epoch, chunk index), so the random draws do not depend on which thread takes a chunk. One
 //! atomic word counter drives progress and the learning rate, which decays linearly from alpha
 //! to alpha·1e-4 over all epochs of all threads together.
