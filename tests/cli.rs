@@ -179,6 +179,35 @@ fn stdin_and_multiple_inputs_are_read() {
     assert!(!words.contains(&"zz".to_string()));
 }
 
+/// With stderr a pipe or a log file, progress is a plain line now and then (about every tenth
+/// of an epoch), so logs of long runs are not silent; each says which epoch of how many.
+#[test]
+fn a_log_gets_progress_lines_every_tenth_of_an_epoch() {
+    let dir = TempDir::new("progress-log");
+    // 240,000 words: the trainer reports every 10,000, so each tenth has reports to show.
+    let corpus = dir.write("c.txt", topic_corpus(20_000));
+    let o = run(w2v()
+        .args(["train", "--epochs", "2", "--dim", "8", "--threads", "1"])
+        .args(["--min-count", "1", "--sample", "0", "--input"])
+        .arg(&corpus)
+        .arg("--output")
+        .arg(dir.path("m.w2v")));
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for epoch in ["1/2", "2/2"] {
+        let percents: Vec<u32> = err
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("epoch {epoch}: ")))
+            .filter_map(|rest| rest.split('%').next()?.trim().parse().ok())
+            .collect();
+        assert!(percents.len() >= 5, "epoch {epoch}: {percents:?}\n{err}");
+        assert!(
+            percents.windows(2).all(|w| w[0] < w[1]) && percents.iter().all(|&p| p < 100),
+            "epoch {epoch}: {percents:?}"
+        );
+    }
+}
+
 #[test]
 fn summary_line_and_loss_log() {
     let dir = TempDir::new("summary");
