@@ -26,6 +26,9 @@ pub enum Setting {
     Diagnostics,
     Restrict,
     TopK,
+    Minn,
+    Maxn,
+    Buckets,
 }
 
 impl Setting {
@@ -49,6 +52,9 @@ impl Setting {
             Setting::Diagnostics => "gradient diagnostics",
             Setting::Restrict => "the candidate restriction",
             Setting::TopK => "the number of results",
+            Setting::Minn => "the shortest character n-gram",
+            Setting::Maxn => "the longest character n-gram",
+            Setting::Buckets => "the number of n-gram buckets",
         }
     }
 }

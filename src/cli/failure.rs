@@ -108,6 +108,9 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Diagnostics => "--diagnostics",
         Setting::Restrict => "--restrict",
         Setting::TopK => "-k",
+        Setting::Minn => "--minn",
+        Setting::Maxn => "--maxn",
+        Setting::Buckets => "--buckets",
         _ => "an option",
     }
 }
