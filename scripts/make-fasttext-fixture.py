@@ -8,7 +8,7 @@ Trains a tiny skip-gram model (dim 8, minn 3, maxn 5, bucket 1000) on a few hund
 generated words, saves it as tiny.fasttext.bin, and writes fastText's own get_word_vector
 for in-vocabulary and out-of-vocabulary words (some non-ASCII, whose bytes >= 0x80 exercise
 fastText's sign-extending hash) to tiny.fasttext.vectors.txt, every value as Python's
-shortest exact repr of the float32.
+shortest exact repr of the float32, and its dictionary (words and counts) in order.
 """
 import os
 import random
@@ -61,6 +61,10 @@ def main():
         out.write(f"# fastText from pip {PACKAGE} {version(PACKAGE)}; "
                   f"{len(model.words)} words, dim {model.get_dimension()}\n")
         out.write("# kind word value...   (kind: iv = in the vocabulary, oov = not)\n")
+        out.write("# count word n         (fastText's whole dictionary, in its order)\n")
+        words, freqs = model.get_words(include_freq=True)
+        for word, freq in zip(words, freqs):
+            out.write(f"count {word} {freq}\n")
         for kind, words in (("iv", IN_VOCAB), ("oov", OOV)):
             for word in words:
                 assert (word in vocab) == (kind == "iv"), word

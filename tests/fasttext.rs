@@ -20,12 +20,27 @@ fn fixture() -> Vec<u8> {
     std::fs::read(fixture_path()).unwrap()
 }
 
-/// (in vocabulary?, word, fastText's get_word_vector) for each line of the vectors file.
+fn vectors_file() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(VECTORS)).unwrap()
+}
+
+/// fastText's dictionary: (word, count) in its order, from the `count` lines.
+fn expected_counts() -> Vec<(String, u64)> {
+    vectors_file()
+        .lines()
+        .filter_map(|l| l.strip_prefix("count "))
+        .map(|l| {
+            let (word, n) = l.rsplit_once(' ').unwrap();
+            (word.to_string(), n.parse().unwrap())
+        })
+        .collect()
+}
+
+/// (in vocabulary?, word, fastText's get_word_vector) for each `iv` and `oov` line.
 fn expected() -> Vec<(bool, String, Vec<f32>)> {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(VECTORS)).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
+    vectors_file()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("count "))
         .map(|line| {
             let mut fields = line.split(' ');
             let in_vocab = match fields.next().unwrap() {
@@ -45,7 +60,8 @@ fn read_bytes(bytes: &[u8]) -> w2v::Result<fasttext::FastTextModel> {
 }
 
 /// Within 1e-5 of fastText's values, relative to the vector's size (the OOV vectors of this
-/// briefly trained model are ~1e-5 small, so an absolute bound would accept anything).
+/// briefly trained model are ~1e-5 small, so an absolute bound would accept anything). The
+/// reader sums and scales in f32 as fastText does, so today the values are bit-identical.
 fn assert_close(word: &str, got: &[f32], want: &[f32]) {
     assert_eq!(got.len(), want.len(), "{word}");
     let norm = want.iter().map(|v| v * v).sum::<f32>().sqrt();
@@ -61,8 +77,10 @@ fn vectors_match_fasttext() {
     assert_eq!(model.version(), 12);
     assert_eq!((model.dim(), model.minn(), model.maxn()), (8, 3, 5));
     assert_eq!(model.bucket(), 1000);
-    assert_eq!(model.words()[0], "</s>");
-    assert_eq!(model.words().len(), model.counts().len());
+    let (words, counts): (Vec<String>, Vec<u64>) = expected_counts().into_iter().unzip();
+    assert_eq!(words.len(), 58);
+    assert_eq!(model.words(), words);
+    assert_eq!(model.counts(), counts);
     assert_eq!(model.input().nrows(), model.words().len() + 1000);
     let expected = expected();
     assert!(expected.iter().filter(|e| !e.0).count() >= 5);
@@ -140,6 +158,13 @@ fn wrong_magic_and_versions_are_named() {
     let mut v11 = bytes.clone();
     v11[4..8].copy_from_slice(&11i32.to_le_bytes());
     assert_eq!(read_bytes(&v11).unwrap().maxn(), 5);
+    // Version 11 supervised models had no n-grams: fastText sets maxn to 0, so words outside
+    // the vocabulary have no vector. (The model kind is the 8th argument, at byte 36.)
+    v11[36..40].copy_from_slice(&3i32.to_le_bytes());
+    let supervised = read_bytes(&v11).unwrap();
+    assert_eq!(supervised.maxn(), 0);
+    assert_eq!(supervised.word_vector("xyzzy"), None);
+    assert!(supervised.word_vector("café").is_some());
 }
 
 /// Offset of the quantization flag: right after the dictionary (no pruned index).
