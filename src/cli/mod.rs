@@ -186,7 +186,7 @@ enum TokenizerArg {
 #[command(group(ArgGroup::new("tests").required(true).multiple(true)
     .args(["analogies", "similarity"])))]
 struct EvalArgs {
-    /// A w2v model, or word2vec text or binary vectors.
+    /// A w2v model, a fastText .bin model, or word2vec text or binary vectors.
     model: PathBuf,
     /// Analogy questions (questions-words.txt format); repeat for several files.
     #[arg(long)]
@@ -286,7 +286,7 @@ impl FormatArg {
 
 #[derive(Args)]
 struct SimilarArgs {
-    /// A w2v model, or word2vec text or binary vectors.
+    /// A w2v model, a fastText .bin model, or word2vec text or binary vectors.
     model: PathBuf,
     word: String,
     /// Layout of a word2vec vector file: detected, or given when detection cannot tell
@@ -303,7 +303,7 @@ struct SimilarArgs {
 
 #[derive(Args)]
 struct VectorArgs {
-    /// A w2v model, or word2vec text or binary vectors.
+    /// A w2v model, a fastText .bin model, or word2vec text or binary vectors.
     model: PathBuf,
     /// Layout of a word2vec vector file: detected, or given when detection cannot tell
     /// (w2v models are always recognised).
@@ -319,7 +319,7 @@ struct VectorArgs {
 
 #[derive(Args)]
 struct AnalogyArgs {
-    /// A w2v model, or word2vec text or binary vectors.
+    /// A w2v model, a fastText .bin model, or word2vec text or binary vectors.
     model: PathBuf,
     /// Layout of a word2vec vector file: detected, or given when detection cannot tell
     /// (w2v models are always recognised).

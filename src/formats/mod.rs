@@ -2,6 +2,7 @@
 //! uses ([`destination`]).
 
 pub mod destination;
+pub mod fasttext;
 pub mod native;
 pub mod word2vec_binary;
 pub mod word2vec_text;
@@ -253,9 +254,10 @@ fn binary_problem(
     None
 }
 
-/// Loads word vectors from a w2v model, or a word2vec text or binary file: `format` says
-/// which word2vec layout, `None` decides by content and refuses files that fit both (w2v
-/// models are recognised either way).
+/// Loads word vectors from a w2v model, a fastText `.bin` model (its vocabulary's vectors, as
+/// its `.vec` holds them), or a word2vec text or binary file: `format` says which word2vec
+/// layout, `None` decides by content and refuses files that fit both (w2v and fastText models
+/// are recognised by their magic numbers either way).
 pub fn load_embeddings(path: &Path, format: Option<VectorFormat>) -> Result<Embeddings> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -266,6 +268,9 @@ pub fn load_embeddings(path: &Path, format: Option<VectorFormat>) -> Result<Embe
         .map_err(|e| Error::io(path, e))?;
     if native::is_native(&head) {
         return Ok(native::read_path(path)?.into_embeddings());
+    }
+    if fasttext::is_fasttext(&head) {
+        return Ok(fasttext::read_path(path)?.to_embeddings());
     }
     let format = match format {
         Some(format) => format,
