@@ -20,6 +20,7 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::{MAX_DIM, RESERVE_CAP};
+use crate::subwords::{self, NgramSettings};
 use crate::{Embeddings, Error, Result};
 
 /// fastText's `FASTTEXT_FILEFORMAT_MAGIC_INT32`.
@@ -50,6 +51,8 @@ pub struct FastTextModel {
     minn: usize,
     maxn: usize,
     bucket: usize,
+    /// The n-grams words are made of; `None` when the model has none.
+    ngrams: Option<NgramSettings>,
     input: Array2<f32>,
     /// Word -> row; a word stored twice maps to its last row, as fastText's lookup table does.
     index: HashMap<String, usize>,
@@ -126,51 +129,12 @@ impl FastTextModel {
     /// Input rows of the word's subwords, in fastText's order (`Dictionary::getSubwords`).
     fn subword_rows(&self, word: &str) -> Vec<usize> {
         let mut rows: Vec<usize> = self.index.get(word).copied().into_iter().collect();
-        if word != EOS && self.bucket > 0 {
-            let nwords = self.words.len();
-            let bucket = self.bucket as u64;
-            for_each_ngram(word, self.minn, self.maxn, |ngram| {
-                rows.push(nwords + (u64::from(fasttext_hash(ngram)) % bucket) as usize);
-            });
+        if let (Some(settings), false) = (&self.ngrams, word == EOS) {
+            // The reader checked that the word count fits below 2^31.
+            let ngram_rows = subwords::ngram_rows(word, settings, self.words.len() as u32);
+            rows.extend(ngram_rows.into_iter().map(|r| r as usize));
         }
         rows
-    }
-}
-
-// TODO: use crate::subwords once merged (the lead dedupes these two functions).
-/// FNV-1a as fastText computes it: each byte sign-extended (as a C `int8_t`) before the xor,
-/// which changes the hash of every byte >= 0x80, i.e. of all non-ASCII text.
-fn fasttext_hash(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(2_166_136_261u32, |h, &b| {
-        (h ^ (b as i8 as i32 as u32)).wrapping_mul(16_777_619)
-    })
-}
-
-// TODO: use crate::subwords once merged (the lead dedupes these two functions).
-/// fastText's `computeSubwords` on `<word>`: n-grams of `minn..=maxn` UTF-8 characters
-/// (counted by lead bytes), except the lone `<` and `>`.
-fn for_each_ngram(word: &str, minn: usize, maxn: usize, mut emit: impl FnMut(&[u8])) {
-    let mut marked = Vec::with_capacity(word.len() + 2);
-    marked.push(b'<');
-    marked.extend_from_slice(word.as_bytes());
-    marked.push(b'>');
-    let is_continuation = |b: u8| b & 0xC0 == 0x80;
-    for start in 0..marked.len() {
-        if is_continuation(marked[start]) {
-            continue;
-        }
-        let (mut end, mut chars) = (start, 0);
-        while end < marked.len() && chars < maxn {
-            end += 1;
-            while end < marked.len() && is_continuation(marked[end]) {
-                end += 1;
-            }
-            chars += 1;
-            let lone_marker = chars == 1 && (start == 0 || end == marked.len());
-            if chars >= minn && !lone_marker {
-                emit(&marked[start..end]);
-            }
-        }
     }
 }
 
@@ -233,6 +197,16 @@ pub fn read<R: BufRead>(input: R, path: &Path, file_len: u64) -> Result<FastText
         )));
     }
     let (dim, bucket, minn, maxn) = (dim as usize, bucket as usize, minn as usize, maxn as usize);
+    // fastText makes no n-grams when maxn is 0 or below minn, and treats minn 0 as 1 (every
+    // n-gram has a character); longer n-grams than w2v handles are refused, not misread.
+    let ngrams = if maxn == 0 || bucket == 0 || maxn < minn {
+        None
+    } else {
+        Some(
+            NgramSettings::new(minn.max(1), maxn, bucket as u32)
+                .map_err(|e| fail(format!("n-grams w2v cannot read: {e}")))?,
+        )
+    };
 
     // Dictionary.
     let size = input.i32("the dictionary")?;
@@ -352,6 +326,7 @@ pub fn read<R: BufRead>(input: R, path: &Path, file_len: u64) -> Result<FastText
         minn,
         maxn,
         bucket,
+        ngrams,
         input: input_matrix,
         index,
     })
@@ -456,39 +431,5 @@ impl<R: BufRead> Counted<'_, R> {
         }
         self.pos += bytes;
         Ok(values)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hash_sign_extends_high_bytes() {
-        // FNV-1a offset basis for the empty string; plain FNV-1a for ASCII.
-        assert_eq!(fasttext_hash(b""), 2_166_136_261);
-        assert_eq!(fasttext_hash(b"a"), 0xe40c_292c);
-        // For 0xC3, fastText xors 0xFFFFFFC3, not 0xC3.
-        let plain = (2_166_136_261u32 ^ 0xC3).wrapping_mul(16_777_619);
-        let signed = (2_166_136_261u32 ^ 0xFFFF_FFC3).wrapping_mul(16_777_619);
-        assert_eq!(fasttext_hash(&[0xC3]), signed);
-        assert_ne!(signed, plain);
-    }
-
-    fn ngrams(word: &str, minn: usize, maxn: usize) -> Vec<String> {
-        let mut out = Vec::new();
-        for_each_ngram(word, minn, maxn, |g| {
-            out.push(String::from_utf8(g.to_vec()).unwrap())
-        });
-        out
-    }
-
-    #[test]
-    fn ngrams_follow_fasttext_order_and_characters() {
-        assert_eq!(ngrams("abc", 3, 4), ["<ab", "<abc", "abc", "abc>", "bc>"]);
-        // Characters, not bytes; the lone markers are left out but single letters are kept.
-        assert_eq!(ngrams("日本", 1, 2), ["<日", "日", "日本", "本", "本>"]);
-        assert!(ngrams("ab", 5, 6).is_empty());
-        assert!(ngrams("ab", 3, 0).is_empty());
     }
 }
