@@ -4,11 +4,12 @@
 //! Everything streams: a decoder sits between the file and the tokenizer's bounded buffer, so
 //! a compressed corpus is never held whole in memory.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 
 use crate::corpus::Input;
 use crate::error::{Error, Result};
@@ -57,13 +58,13 @@ impl Compression {
 pub(crate) struct Source {
     pub text: Box<dyn Read>,
     pub compression: Compression,
-    raw: Rc<Cell<u64>>,
+    raw: Arc<AtomicU64>,
 }
 
 impl Source {
     pub fn open(input: &Input) -> Result<Source> {
         match input {
-            Input::Stdin => Source::from_reader(io::stdin().lock(), "<stdin>"),
+            Input::Stdin => Source::from_reader(io::stdin(), "<stdin>"),
             Input::Path(p) => {
                 let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
                 if meta.is_dir() {
@@ -79,11 +80,14 @@ impl Source {
     }
 
     /// Wraps `reader` in the decoder its first bytes call for.
-    pub fn from_reader(reader: impl Read + 'static, name: impl AsRef<Path>) -> Result<Source> {
-        let raw = Rc::new(Cell::new(0));
+    pub fn from_reader(
+        reader: impl Read + Send + 'static,
+        name: impl AsRef<Path>,
+    ) -> Result<Source> {
+        let raw = Arc::new(AtomicU64::new(0));
         let mut counted = Counted {
             inner: reader,
-            count: Rc::clone(&raw),
+            count: Arc::clone(&raw),
         };
         let mut head = Vec::with_capacity(Compression::MAGIC_BYTES);
         (&mut counted)
@@ -92,7 +96,7 @@ impl Source {
             .map_err(|e| Error::io(name.as_ref(), e))?;
         let compression = Compression::detect(&head);
         let bytes = io::Cursor::new(head).chain(counted);
-        let text: Box<dyn Read> = match compression {
+        let decoder: Box<dyn Read + Send> = match compression {
             Compression::Plain => Box::new(bytes),
             // Multi-member decoders: `cat a.gz b.gz` is a valid gzip file, and the rest
             // must not be dropped silently (gensim #3246).
@@ -103,6 +107,11 @@ impl Source {
                 zstd::stream::read::Decoder::new(bytes).map_err(|e| Error::io(name.as_ref(), e))?,
             ),
         };
+        // Decompressing on its own thread overlaps it with tokenizing when there are two cores.
+        let text: Box<dyn Read> = match compression {
+            Compression::Plain => decoder,
+            _ => Box::new(Pipelined::spawn(decoder)),
+        };
         Ok(Source {
             text,
             compression,
@@ -112,7 +121,7 @@ impl Source {
 
     /// Raw (compressed) bytes read from the underlying file or stdin so far.
     pub fn raw_bytes(&self) -> u64 {
-        self.raw.get()
+        self.raw.load(Ordering::Relaxed)
     }
 
     /// The error for a failed read after `text_bytes` bytes of text came out.
@@ -135,13 +144,84 @@ impl Source {
 /// Counts the bytes that pass through, for progress over compressed files.
 struct Counted<R> {
     inner: R,
-    count: Rc<Cell<u64>>,
+    count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Bytes a decoder thread produced; an empty chunk marks the end of the stream.
+type Chunk = io::Result<Vec<u8>>;
+
+/// A reader fed by a thread that runs `decoder`, a few bounded chunks ahead.
+struct Pipelined {
+    chunks: Receiver<Chunk>,
+    current: Vec<u8>,
+    pos: usize,
+    ended: bool,
+}
+
+impl Pipelined {
+    const CHUNK_BYTES: usize = 256 * 1024;
+
+    fn spawn(mut decoder: Box<dyn Read + Send>) -> Pipelined {
+        let (send, chunks) = sync_channel::<Chunk>(4);
+        std::thread::spawn(move || loop {
+            let mut buf = vec![0u8; Self::CHUNK_BYTES];
+            let chunk = match decoder.read(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(buf)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let last = !matches!(&chunk, Ok(b) if !b.is_empty());
+            // A closed channel means the reader stopped early: nothing more to do.
+            if send.send(chunk).is_err() || last {
+                break;
+            }
+        });
+        Pipelined {
+            chunks,
+            current: Vec::new(),
+            pos: 0,
+            ended: false,
+        }
+    }
+}
+
+impl Read for Pipelined {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) => {
+                    self.ended = chunk.is_empty();
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.ended = true;
+                    return Err(e);
+                }
+                // The thread went away without marking the end: never a silently short text.
+                Err(_) => {
+                    self.ended = true;
+                    return Err(io::Error::other("decompression stopped unexpectedly"));
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
         Ok(n)
     }
 }
