@@ -276,15 +276,23 @@ fn matches_extension(path: &Path, extensions: Option<&[String]>) -> bool {
     })
 }
 
-/// Regular files below `dir` (following symlinks to files), skipping hidden names.
+/// Regular files below `dir`, skipping hidden names. Symlinks to files are followed; symlinks
+/// to folders are not, so a link back up the tree cannot make the listing endless.
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
         if is_hidden(&path) {
             continue;
         }
+        let link = entry
+            .file_type()
+            .map_err(|e| Error::io(&path, e))?
+            .is_symlink();
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.is_dir() {
+        if meta.is_dir() && link {
+            continue;
+        } else if meta.is_dir() {
             collect_files(&path, files)?;
         } else if meta.is_file() {
             files.push(path);
@@ -387,6 +395,26 @@ mod tests {
         let mut s = Source::from_reader(io::Cursor::new(bytes), "t").unwrap();
         io::copy(&mut s.text, &mut io::sink()).unwrap();
         assert_eq!(s.raw_bytes(), len);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_listing_follows_file_links_but_not_folder_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("corpus");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/b.txt"), "b").unwrap();
+        std::fs::write(dir.path().join("outside.txt"), "o").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("a.txt")).unwrap();
+        std::os::unix::fs::symlink(&root, root.join("sub/loop")).unwrap();
+        let files = expand_folders(&[Input::Path(root.clone())], None).unwrap();
+        assert_eq!(
+            files,
+            [
+                Input::Path(root.join("a.txt")),
+                Input::Path(root.join("sub/b.txt"))
+            ]
+        );
     }
 
     #[test]
