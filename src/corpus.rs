@@ -4,13 +4,13 @@
 //! a fixed-size buffer. Chunks are cut at ASCII whitespace, which never occurs inside a UTF-8
 //! multi-byte sequence or inside a token, so cutting never changes the tokens.
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::PathBuf;
 
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::error::{Error, Result};
+use crate::source::Source;
 
 /// word2vec's MAX_SENTENCE_LENGTH: longer lines are cut into pieces of this many words.
 pub(crate) const MAX_SENTENCE_WORDS: usize = 1000;
@@ -32,7 +32,8 @@ pub struct TokenizeOptions {
     pub lowercase: bool,
 }
 
-/// Where text comes from: a file, or standard input (`-`).
+/// Where text comes from: a file, or standard input (`-`); either may be compressed (see
+/// [`crate::source`]). Folders are listed into files by [`crate::source::expand_folders`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     Path(PathBuf),
@@ -54,22 +55,6 @@ impl Input {
             Input::Stdin => "<stdin>".to_string(),
         }
     }
-
-    fn open(&self) -> Result<Box<dyn Read>> {
-        match self {
-            Input::Stdin => Ok(Box::new(io::stdin().lock())),
-            Input::Path(p) => {
-                let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-                if meta.is_dir() {
-                    return Err(Error::NotText {
-                        input: p.display().to_string(),
-                        problem: "is a directory, not a text file".into(),
-                    });
-                }
-                Ok(Box::new(File::open(p).map_err(|e| Error::io(p, e))?))
-            }
-        }
-    }
 }
 
 /// What the tokenizer hands on: a word, or the end of a sentence.
@@ -89,7 +74,8 @@ pub struct ReadStats {
 }
 
 /// Reads every input in turn and calls `sink` for each token; sentences never exceed
-/// [`MAX_SENTENCE_WORDS`] and every input ends with a sentence break.
+/// [`MAX_SENTENCE_WORDS`] and every input ends with a sentence break. `on_bytes` is told the
+/// raw bytes read from each file (compressed bytes for a compressed one), to match file sizes.
 pub(crate) fn read_tokens(
     inputs: &[Input],
     options: TokenizeOptions,
@@ -98,19 +84,19 @@ pub(crate) fn read_tokens(
 ) -> Result<ReadStats> {
     let mut stats = ReadStats::default();
     for input in inputs {
-        let reader = input.open()?;
+        let mut source = Source::open(input)?;
+        let text_before = stats.bytes;
         let mut state = Tokenizing {
             options,
             stats: &mut stats,
             sentence_words: 0,
             lowered: String::new(),
         };
-        state
-            .run(reader, &input.display_name(), &mut on_bytes, &mut sink)
-            .map_err(|e| match input {
-                Input::Path(p) => Error::io(p, e),
-                Input::Stdin => Error::io("<stdin>", e),
-            })??;
+        let result = state.run(&mut source, &input.display_name(), &mut on_bytes, &mut sink);
+        match result {
+            Ok(inner) => inner?,
+            Err(e) => return Err(source.read_error(input, stats.bytes - text_before, e)),
+        }
     }
     Ok(stats)
 }
@@ -126,7 +112,7 @@ impl Tokenizing<'_> {
     /// The outer `io::Result` is a read error; the inner one rejects compressed input.
     fn run(
         &mut self,
-        mut reader: Box<dyn Read>,
+        source: &mut Source,
         name: &str,
         on_bytes: &mut impl FnMut(u64),
         sink: &mut impl FnMut(Token<'_>),
@@ -137,15 +123,18 @@ impl Tokenizing<'_> {
         // After a forced cut inside an endless run of non-whitespace, the rest of that run is
         // the tail of an over-long word and is dropped.
         let mut skip_word_tail = false;
+        let mut raw_reported = 0;
         loop {
-            let n = match reader.read(&mut buf[filled..]) {
+            let n = match source.text.read(&mut buf[filled..]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             filled += n;
             self.stats.bytes += n as u64;
-            on_bytes(n as u64);
+            let raw = source.raw_bytes();
+            on_bytes(raw - raw_reported);
+            raw_reported = raw;
             if first {
                 // Judge the input on a sample before tokenizing any of it.
                 if filled < SNIFF_BYTES && n != 0 {
@@ -277,14 +266,20 @@ impl Tokenizing<'_> {
 
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Why the start of an input is not plain text, if it is not: compressed, or binary (many NUL
-/// bytes, or mostly invalid UTF-8). Occasional NULs and bad bytes are tolerated.
+/// Why the start of an (already decompressed) input is not plain text, if it is not: a zip
+/// archive, compressed twice, or binary (many NUL bytes, or mostly invalid UTF-8). Occasional
+/// NULs and bad bytes are tolerated.
 fn not_text(sample: &[u8]) -> Option<String> {
-    if let Some(kind) = compressed_kind(sample) {
-        return Some(format!(
-            "looks {kind}-compressed, not text; decompress it first \
-             (e.g. with zcat) and read the text from stdin"
-        ));
+    match compressed_kind(sample) {
+        Some("zip") => {
+            return Some("looks like a zip archive, not text; unzip it first".into());
+        }
+        Some(kind) => {
+            return Some(format!(
+                "is still {kind}-compressed after decompressing; decompress it once first"
+            ));
+        }
+        None => {}
     }
     let nuls = sample.iter().filter(|&&b| b == 0).count();
     if nuls > 16 && nuls * 100 > sample.len() {
@@ -531,14 +526,33 @@ mod tests {
         assert_eq!(stats.truncated_words, 1);
     }
 
+    fn gzip(text: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text).unwrap();
+        e.finish().unwrap()
+    }
+
     #[test]
-    fn gzip_input_is_rejected_with_a_hint() {
-        let dir = std::env::temp_dir().join(format!("w2v-gz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.gz");
-        std::fs::write(&path, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]).unwrap();
+    fn gzip_input_reads_the_same_tokens_as_plain() {
+        let text = b"the cat sat\non the mat\n";
+        let plain = tokens_of(text, Tokenizer::Whitespace, false);
+        let zipped = tokens_of(&gzip(text), Tokenizer::Whitespace, false);
+        assert_eq!(zipped.0, plain.0);
+        assert_eq!(zipped.1, plain.1);
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error_naming_the_file_and_the_text_read() {
+        let text: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| format!("w{} ", i.wrapping_mul(2654435761) % 5000).into_bytes())
+            .collect();
+        let mut bytes = gzip(&text);
+        bytes.truncate(bytes.len() / 2);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt.gz");
+        std::fs::write(&path, bytes).unwrap();
         let err = read_tokens(
-            &[Input::Path(path)],
+            &[Input::Path(path.clone())],
             TokenizeOptions {
                 tokenizer: Tokenizer::Whitespace,
                 lowercase: false,
@@ -547,8 +561,19 @@ mod tests {
             |_| {},
         )
         .unwrap_err();
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert!(err.to_string().contains("gzip"), "{err}");
+        let Error::Decompress {
+            input,
+            format,
+            bytes_out,
+            ..
+        } = &err
+        else {
+            panic!("not a decompression error: {err}");
+        };
+        assert_eq!(input, &path.display().to_string());
+        assert_eq!(*format, "gzip");
+        assert!(*bytes_out > 0 && *bytes_out < text.len() as u64, "{err}");
+        assert!(err.to_string().contains("ends early"), "{err}");
     }
 
     #[test]

@@ -99,6 +99,19 @@ pub enum Error {
     /// An input that is not text to train on (a directory, a binary or compressed file).
     #[error("{input}: {problem}")]
     NotText { input: String, problem: String },
+    /// A compressed input that stops early or is damaged: never read as a shorter corpus.
+    #[error(
+        "{input}: {format} stream {} after {bytes_out} bytes of text ({}{source})",
+        if source.kind() == std::io::ErrorKind::UnexpectedEof { "ends early" } else { "is damaged" },
+        if source.kind() == std::io::ErrorKind::UnexpectedEof { "truncated or damaged: " } else { "" }
+    )]
+    Decompress {
+        input: String,
+        format: &'static str,
+        bytes_out: u64,
+        #[source]
+        source: std::io::Error,
+    },
     /// A model, vector, vocabulary or test file that is not what it claims to be.
     #[error("{}: {message}", path.display())]
     Format { path: PathBuf, message: String },

@@ -30,6 +30,7 @@ pub mod query;
 pub(crate) mod sampler;
 pub mod scan;
 pub(crate) mod shared;
+pub mod source;
 pub mod subwords;
 pub mod train;
 pub mod tree;

@@ -338,7 +338,7 @@ fn bad_inputs_get_one_clear_line() {
             .args(extra))
     };
     assert_one_line_error(&train(&dir.path("missing.txt"), &[]), 1, "missing.txt");
-    assert_one_line_error(&train(&dir.0, &[]), 1, "directory");
+    assert_one_line_error(&train(&dir.0, &[]), 1, "no files");
     assert_one_line_error(&train(&dir.write("empty.txt", ""), &[]), 1, "no words");
     assert_one_line_error(
         &train(&dir.write("ws.txt", " \n\t \r\n"), &[]),
@@ -351,7 +351,7 @@ fn bad_inputs_get_one_clear_line() {
         "--min-count",
     );
     let gz = dir.write("c.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]);
-    assert_one_line_error(&train(&gz, &[]), 1, "gzip");
+    assert_one_line_error(&train(&gz, &[]), 1, "gzip stream ends early after 0 bytes");
     let ok = dir.write("ok.txt", topic_corpus(20));
     for (opt, val) in [
         ("--dim", "0"),

@@ -59,9 +59,14 @@ enum Command {
 #[command(group(ArgGroup::new("outputs").required(true).multiple(true)
     .args(["output", "save_vectors"])))]
 pub(crate) struct TrainArgs {
-    /// Text to train on; repeat for several files; `-` reads stdin.
+    /// Text to train on: files, folders or `-` for stdin; repeat for several. gzip, bzip2, xz
+    /// and zstd files (and stdin) are decompressed, recognised by content, not name. A folder
+    /// is read as every file below it, in sorted path order, skipping hidden names.
     #[arg(long, short, alias = "train", required = true, num_args = 1..)]
     input: Vec<String>,
+    /// When reading folders, only files with these extensions (e.g. `txt,gz`).
+    #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
+    input_ext: Option<Vec<String>>,
     /// Where to save the model (w2v's native format); `-` writes it to stdout.
     #[arg(long, short)]
     output: Option<Destination>,

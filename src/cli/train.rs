@@ -25,7 +25,8 @@ pub fn train(a: TrainArgs) -> CliResult {
             "--diagnostics records hierarchical-softmax gradients; it needs --hs".into(),
         ));
     }
-    let inputs: Vec<Input> = a.input.iter().map(|s| Input::parse(s)).collect();
+    let named: Vec<Input> = a.input.iter().map(|s| Input::parse(s)).collect();
+    let inputs = w2v::source::expand_folders(&named, a.input_ext.as_deref())?;
     check_outputs(&a, &inputs)?;
     for warning in unlikely_settings(&settings) {
         eprintln!("w2v: warning: {warning}");
@@ -42,6 +43,7 @@ pub fn train(a: TrainArgs) -> CliResult {
     });
 
     let display = Display::new(a.quiet);
+    // File sizes: compressed ones count their compressed bytes, as reading reports them.
     let total_bytes = inputs
         .iter()
         .map(|i| match i {
