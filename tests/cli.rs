@@ -107,35 +107,26 @@ fn stdin_and_multiple_inputs_are_read() {
     let text = topic_corpus(50);
     let model = dir.path("m.w2v");
     let vocab = dir.path("vocab.txt");
-    let mut child = w2v()
-        .args([
-            "train",
-            "--input",
-            "-",
-            "--min-count",
-            "1",
-            "--epochs",
-            "1",
-            "--dim",
-            "8",
-            "-q",
-        ])
-        .arg("--output")
-        .arg(&model)
-        .arg("--save-vocab")
-        .arg(&vocab)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(
+        w2v()
+            .args([
+                "train",
+                "--input",
+                "-",
+                "--min-count",
+                "1",
+                "--epochs",
+                "1",
+                "--dim",
+                "8",
+                "-q",
+            ])
+            .arg("--output")
+            .arg(&model)
+            .arg("--save-vocab")
+            .arg(&vocab),
+        &text,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let saved = std::fs::read_to_string(&vocab).unwrap();
     assert_eq!(saved.lines().count(), 12);

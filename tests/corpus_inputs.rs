@@ -5,7 +5,7 @@ use common::*;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 fn gzip(text: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -57,16 +57,7 @@ fn train_output(inputs: &[&Path], out: &Path, extra: &[&str], stdin: Option<&[u8
     .arg(out);
     match stdin {
         None => run(&mut cmd),
-        Some(bytes) => {
-            let mut child = cmd
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            child.stdin.take().unwrap().write_all(bytes).unwrap();
-            child.wait_with_output().unwrap()
-        }
+        Some(bytes) => run_with_stdin(&mut cmd, bytes),
     }
 }
 

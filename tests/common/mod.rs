@@ -50,7 +50,7 @@ pub fn run(cmd: &mut Command) -> Output {
 }
 
 /// Runs with `input` on stdin.
-pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
+pub fn run_with_stdin(cmd: &mut Command, input: impl AsRef<[u8]>) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -61,7 +61,7 @@ pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
         .stdin
         .take()
         .unwrap()
-        .write_all(input.as_bytes())
+        .write_all(input.as_ref())
         .unwrap();
     child.wait_with_output().unwrap()
 }
