@@ -19,6 +19,8 @@ pub enum Setting {
     Threads,
     Seed,
     HierarchicalSoftmax,
+    /// Which output layers train (hierarchical softmax, negative sampling or both).
+    OutputLayer,
     Negative,
     NsExponent,
     Optimizer,
@@ -45,6 +47,7 @@ impl Setting {
             Setting::Threads => "the number of threads",
             Setting::Seed => "the seed",
             Setting::HierarchicalSoftmax => "hierarchical softmax",
+            Setting::OutputLayer => "the output layer",
             Setting::Negative => "the number of negative samples",
             Setting::NsExponent => "the negative-sampling exponent",
             Setting::Optimizer => "the optimizer",

@@ -204,8 +204,8 @@ impl Model {
         }
         if !s.hs && s.negative == 0 {
             return fail(
-                Setting::HierarchicalSoftmax,
-                "is off and there are no negative samples: at least one output layer must be on",
+                Setting::OutputLayer,
+                "has nothing to train: hierarchical softmax is off and there are no negative samples",
             );
         }
         if s.optimizer == Optimizer::AdaGrad && (!s.hs || s.negative > 0) {

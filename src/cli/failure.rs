@@ -34,17 +34,9 @@ impl Failure {
                 eprintln!("w2v: error: {message}");
                 ExitCode::from(2)
             }
-            Failure::Library(Error::InvalidSetting {
-                setting: Setting::HierarchicalSoftmax,
-                ..
-            }) => {
-                eprintln!(
-                    "w2v: error: --no-hs needs --negative K: at least one output layer must be on"
-                );
-                ExitCode::from(2)
-            }
             Failure::Library(Error::InvalidSetting { setting, reason }) => {
-                eprintln!("w2v: error: {} {reason}", flag(setting));
+                let hint = hint(setting).map_or(String::new(), |h| format!(" ({h})"));
+                eprintln!("w2v: error: {} {reason}{hint}", flag(setting));
                 ExitCode::from(2)
             }
             Failure::Library(e) => {
@@ -101,6 +93,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Threads => "--threads",
         Setting::Seed => "--seed",
         Setting::HierarchicalSoftmax => "--hs",
+        Setting::OutputLayer => "--loss",
         Setting::Negative => "--negative",
         Setting::NsExponent => "--ns-exponent",
         Setting::Optimizer => "--optimizer",
@@ -112,6 +105,14 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Maxn => "--maxn",
         Setting::Buckets => "--buckets",
         _ => "an option",
+    }
+}
+
+/// What to write instead, where the flag alone does not say it.
+fn hint(setting: Setting) -> Option<&'static str> {
+    match setting {
+        Setting::OutputLayer => Some("use --loss hs, --loss ns, --loss hs+ns, or --negative K"),
+        _ => None,
     }
 }
 

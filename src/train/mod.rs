@@ -189,8 +189,8 @@ pub fn train(
         (Some(hs), None) => run.epochs(&hs, epochs, threads),
         (None, Some(ns)) => run.epochs(&ns, epochs, threads),
         (None, None) => Err(Error::setting(
-            crate::error::Setting::HierarchicalSoftmax,
-            "is off and there are no negative samples: at least one output layer must be on",
+            crate::error::Setting::OutputLayer,
+            "has nothing to train: hierarchical softmax is off and there are no negative samples",
         )),
     }?;
     info.epochs_done = report.epochs.len() as u32;
