@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Tokenizer;
 use crate::embeddings::Embeddings;
+use crate::subwords::{occupied_buckets, BucketRows, NgramSettings, WordRows};
 use crate::tree::Tree;
 use crate::vocab::Vocab;
 
@@ -83,6 +84,8 @@ pub struct Settings {
     pub ns_exponent: f64,
     pub tokenizer: Tokenizer,
     pub lowercase: bool,
+    /// Character n-grams on the input side (fastText's subwords); `None`: word rows only.
+    pub subwords: Option<NgramSettings>,
 }
 
 impl Default for Settings {
@@ -105,6 +108,7 @@ impl Default for Settings {
             ns_exponent: 0.75,
             tokenizer: Tokenizer::Unicode,
             lowercase: false,
+            subwords: None,
         }
     }
 }
@@ -125,8 +129,12 @@ pub struct Model {
     pub vocab: Vocab,
     /// Present with hierarchical softmax.
     pub tree: Option<Tree>,
-    /// Word (input) vectors, V × dim, row = rank: the embeddings.
+    /// Input rows, row = rank: V word rows, then with subwords one row per bucket in
+    /// `ngram_buckets`. Without subwords these are the embeddings.
     pub input: Vec<f32>,
+    /// With subwords: the n-gram buckets that have a row (sorted; see
+    /// `subwords::occupied_buckets`). Empty without.
+    pub ngram_buckets: Vec<u32>,
     /// Internal-node vectors of the tree, (V-1) × dim; empty without hierarchical softmax.
     pub nodes: Vec<f32>,
     /// Output vectors for negative sampling, V × dim; empty without it.
@@ -135,12 +143,17 @@ pub struct Model {
 }
 
 impl Model {
-    /// A fresh model: input vectors uniform in ±0.5/dim (word2vec's start), outputs zero.
+    /// A fresh model: input rows (words, then n-grams) uniform in ±0.5/dim (word2vec's
+    /// start), outputs zero.
     pub fn new(settings: Settings, vocab: Vocab) -> Model {
         let (v, dim) = (vocab.len(), settings.dim);
+        let ngram_buckets = match &settings.subwords {
+            Some(ngrams) => occupied_buckets(vocab.words().iter().map(String::as_str), ngrams),
+            None => Vec::new(),
+        };
         let mut rng = rand::rngs::SmallRng::seed_from_u64(settings.seed);
         let half = 0.5 / dim as f32;
-        let input = (0..v * dim)
+        let input = (0..(v + ngram_buckets.len()) * dim)
             .map(|_| rng.random_range(-half..half))
             .collect();
         let tree = settings.hs.then(|| match settings.tree {
@@ -162,21 +175,57 @@ impl Model {
             vocab,
             tree,
             input,
+            ngram_buckets,
             nodes,
             negatives,
             info: TrainingInfo::default(),
         }
     }
 
+    /// Where the n-gram rows are, with subwords.
+    pub fn bucket_rows(&self) -> Option<BucketRows<'_>> {
+        self.settings.subwords.as_ref().map(|settings| BucketRows {
+            settings,
+            buckets: &self.ngram_buckets,
+            first_row: self.vocab.len() as u32,
+        })
+    }
+
+    /// Each word's input rows (own row, then n-gram rows), with subwords.
+    pub fn word_rows(&self) -> Option<WordRows> {
+        self.bucket_rows()
+            .map(|layout| WordRows::new(self.vocab.words(), &layout))
+    }
+
     pub fn dim(&self) -> usize {
         self.settings.dim
     }
 
-    /// The word vectors, for export, evaluation and queries.
+    /// The word vectors, for export, evaluation and queries: a word's input row, or with
+    /// subwords the mean of its rows (fastText's word vector).
     pub fn into_embeddings(self) -> Embeddings {
-        let shape = (self.vocab.len(), self.settings.dim);
-        let vectors =
-            ndarray::Array2::from_shape_vec(shape, self.input).expect("input matrix is V × dim");
+        let (v, dim) = (self.vocab.len(), self.settings.dim);
+        let vectors = match self.word_rows() {
+            None => {
+                let mut input = self.input;
+                input.truncate(v * dim);
+                ndarray::Array2::from_shape_vec((v, dim), input).expect("input matrix is V × dim")
+            }
+            Some(table) => {
+                let mut vectors = ndarray::Array2::zeros((v, dim));
+                for (word, mut out) in vectors.rows_mut().into_iter().enumerate() {
+                    let rows = table.of(word);
+                    for &r in rows {
+                        let row = &self.input[r as usize * dim..(r as usize + 1) * dim];
+                        out.iter_mut().zip(row).for_each(|(o, x)| *o += x);
+                    }
+                    // As fastText: the sum times 1/n, with 1/n computed in double.
+                    let scale = (1.0 / rows.len() as f64) as f32;
+                    out.iter_mut().for_each(|o| *o *= scale);
+                }
+                vectors
+            }
+        };
         Embeddings::new(self.vocab.words().to_vec(), vectors)
     }
 
@@ -222,6 +271,15 @@ impl Model {
         }
         if s.max_vocab == Some(0) {
             return fail(Setting::MaxVocab, "must be at least 1");
+        }
+        if let Some(ngrams) = &s.subwords {
+            ngrams.validate()?;
+            if s.optimizer != Optimizer::Sgd {
+                return fail(
+                    Setting::Optimizer,
+                    "works with word rows only: subword (n-gram) training uses sgd",
+                );
+            }
         }
         Ok(())
     }

@@ -32,7 +32,7 @@ pub const MAX_BUCKETS: u32 = i32::MAX as u32;
 /// "No n-grams" (fastText's `maxn = 0`, plain word2vec) is not a value of this type: it is
 /// `Option::<NgramSettings>::None`, so code that has settings always has a non-empty range.
 /// [`NgramSettings::from_fasttext`] maps fastText's numbers onto that.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NgramSettings {
     /// Shortest n-gram, in characters (Unicode scalar values), `<` and `>` included.
     pub minn: usize,
@@ -194,6 +194,98 @@ pub fn ngram_rows(word: &str, settings: &NgramSettings, vocab_size: u32) -> Vec<
     rows
 }
 
+/// The buckets the n-grams of `words` fall in, sorted and distinct.
+///
+/// Only these buckets can be reached while training on these words, so w2v keeps rows for
+/// them alone (fastText allocates every bucket: 2M rows, 800 MB at dim 100). The hashing and
+/// the bucket numbers stay fastText's, so a model still maps onto fastText's layout: the
+/// buckets listed here hold the trained rows, every other bucket is zero.
+pub fn occupied_buckets<'a>(
+    words: impl IntoIterator<Item = &'a str>,
+    settings: &NgramSettings,
+) -> Vec<u32> {
+    let mut buckets = Vec::new();
+    for word in words {
+        for_each_ngram(word, settings.minn, settings.maxn, |_, h| {
+            buckets.push(h % settings.buckets);
+        });
+    }
+    buckets.sort_unstable();
+    buckets.dedup();
+    buckets
+}
+
+/// Where n-gram rows sit in an input matrix laid out as w2v keeps it: the word rows first,
+/// then one row per occupied bucket, in bucket order.
+#[derive(Debug, Clone, Copy)]
+pub struct BucketRows<'a> {
+    pub settings: &'a NgramSettings,
+    /// Sorted, distinct bucket numbers (see [`occupied_buckets`]).
+    pub buckets: &'a [u32],
+    /// Row of the first bucket: the vocabulary size.
+    pub first_row: u32,
+}
+
+impl BucketRows<'_> {
+    /// The row holding `bucket`, if the bucket has one.
+    #[inline]
+    pub fn row(&self, bucket: u32) -> Option<u32> {
+        self.buckets
+            .binary_search(&bucket)
+            .ok()
+            .map(|i| self.first_row + i as u32)
+    }
+
+    /// Appends the rows of `word`'s n-grams that have one, in fastText's order with repeats,
+    /// and returns how many n-grams the word has in all (with or without a row).
+    pub fn push_rows(&self, word: &str, rows: &mut Vec<u32>) -> usize {
+        let mut all = 0;
+        for_each_ngram(word, self.settings.minn, self.settings.maxn, |_, h| {
+            all += 1;
+            if let Some(row) = self.row(h % self.settings.buckets) {
+                rows.push(row);
+            }
+        });
+        all
+    }
+}
+
+/// Every vocabulary word's input rows (its own row, then its n-gram rows), flattened: what a
+/// training step averages and updates, looked up once instead of hashed per use.
+#[derive(Debug, Clone, Default)]
+pub struct WordRows {
+    starts: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl WordRows {
+    /// The rows of `words` (row `i` is word `i`) with n-gram rows placed by `buckets`, which
+    /// must list every bucket these words' n-grams fall in.
+    pub fn new(words: &[String], buckets: &BucketRows<'_>) -> WordRows {
+        let mut starts = Vec::with_capacity(words.len() + 1);
+        let mut rows = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            starts.push(rows.len() as u32);
+            rows.push(i as u32);
+            let all = buckets.push_rows(word, &mut rows);
+            debug_assert_eq!(rows.len() - starts[i] as usize, all + 1, "bucket missing");
+        }
+        starts.push(rows.len() as u32);
+        WordRows { starts, rows }
+    }
+
+    /// The rows of word `word`: its own first.
+    #[inline(always)]
+    pub fn of(&self, word: usize) -> &[u32] {
+        &self.rows[self.starts[word] as usize..self.starts[word + 1] as usize]
+    }
+
+    /// All rows of all words (a word's rows in a row); for sizing and statistics.
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +384,40 @@ mod tests {
         push_ngram_rows("aaa", &s, 10, &mut buffer);
         assert_eq!(buffer[0], 99);
         assert_eq!(buffer[1..], rows[..]);
+    }
+
+    /// The compact table gives a word the same n-grams as fastText's layout, in its order,
+    /// with each row moved from `V + bucket` to `V + position of the bucket`.
+    #[test]
+    fn compact_rows_follow_the_hashed_layout() {
+        let s = NgramSettings::new(2, 3, 50).unwrap();
+        let words: Vec<String> = ["abc", "bcd", "ab"].iter().map(|w| w.to_string()).collect();
+        let buckets = occupied_buckets(words.iter().map(String::as_str), &s);
+        assert!(buckets.windows(2).all(|w| w[0] < w[1]));
+        let layout = BucketRows {
+            settings: &s,
+            buckets: &buckets,
+            first_row: 3,
+        };
+        let table = WordRows::new(&words, &layout);
+        for (i, word) in words.iter().enumerate() {
+            let rows = table.of(i);
+            assert_eq!(rows[0], i as u32);
+            let hashed = ngram_rows(word, &s, 0);
+            assert_eq!(rows.len(), hashed.len() + 1);
+            for (&row, &bucket) in rows[1..].iter().zip(&hashed) {
+                assert_eq!(buckets[(row - 3) as usize], bucket);
+            }
+        }
+        // A word outside the vocabulary finds rows only for buckets the vocabulary reached.
+        let mut rows = Vec::new();
+        let all = layout.push_rows("abz", &mut rows);
+        assert_eq!(all, grams("abz", 2, 3).len());
+        assert!(!rows.is_empty() && rows.len() < all, "{rows:?} of {all}");
+        assert_eq!(
+            layout.push_rows("qq", &mut Vec::new()),
+            grams("qq", 2, 3).len()
+        );
     }
 
     #[test]

@@ -138,6 +138,18 @@ pub(crate) struct TrainArgs {
     /// Exponent of the unigram distribution negatives are drawn from.
     #[arg(long, alias = "ns_exponent", default_value_t = 0.75)]
     ns_exponent: f64,
+    /// Shortest character n-gram of fastText-style subword vectors: giving --minn or --maxn
+    /// turns them on (the other defaults to fastText's 3 or 6); `<` and `>` mark the word's
+    /// ends.
+    #[arg(long, value_name = "N")]
+    minn: Option<usize>,
+    /// Longest character n-gram (`--maxn 0`, as in fastText, means no subwords).
+    #[arg(long, value_name = "N")]
+    maxn: Option<usize>,
+    /// How many rows n-grams are hashed into (fastText's -bucket); w2v keeps rows only for
+    /// buckets the vocabulary's n-grams reach [default: 2000000].
+    #[arg(long, alias = "bucket", value_name = "N")]
+    buckets: Option<u32>,
     /// Save the vocabulary as `word count` lines; `-` writes them to stdout.
     #[arg(long, alias = "save_vocab")]
     save_vocab: Option<Destination>,

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
 use w2v::formats::Destination;
 use w2v::model::{Architecture, Model, Optimizer, Settings, TreeKind};
+use w2v::subwords::NgramSettings;
 
 use super::progress::{self, Display};
 use super::{
@@ -337,7 +338,32 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
             TokenizerArg::Whitespace => Tokenizer::Whitespace,
         },
         lowercase: a.lowercase,
+        subwords: subword_settings(a)?,
     })
+}
+
+/// `--minn`/`--maxn`/`--buckets`: either length turns subwords on, with fastText's default
+/// for the other; `--maxn 0` means none, as in fastText.
+fn subword_settings(a: &TrainArgs) -> CliResult<Option<NgramSettings>> {
+    let default = NgramSettings::FASTTEXT_DEFAULT;
+    if a.minn.is_none() && a.maxn.is_none() {
+        return match a.buckets {
+            Some(_) => Err(Failure::Usage(
+                "--buckets sizes the n-gram table of subword vectors; turn them on with \
+                 --minn N and/or --maxn N"
+                    .into(),
+            )),
+            None => Ok(None),
+        };
+    }
+    if a.maxn == Some(0) {
+        return Ok(None);
+    }
+    Ok(Some(NgramSettings {
+        minn: a.minn.unwrap_or(default.minn),
+        maxn: a.maxn.unwrap_or(default.maxn.max(a.minn.unwrap_or(0))),
+        buckets: a.buckets.unwrap_or(default.buckets),
+    }))
 }
 
 /// Every file `train` writes, checked before any text is read.

@@ -19,13 +19,28 @@ use crate::tree::{tree_from_checked_links, TreeLinks};
 use crate::vocab::Vocab;
 
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
-/// 2: settings gained the tree kind. 3: settings gained the optimizer (version 2 still reads).
-pub const FORMAT_VERSION: u32 = 3;
+/// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
+/// subword n-grams, and the header the n-gram buckets that have rows (2 and 3 still read).
+pub const FORMAT_VERSION: u32 = 4;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
 #[derive(Serialize, Deserialize)]
-struct Header<S = Settings> {
+struct Header {
+    settings: Settings,
+    vocab: Vocab,
+    tree: Option<TreeLinks>,
+    info: TrainingInfo,
+    /// Sorted n-gram buckets with a row, after the word rows of the input matrix.
+    ngram_buckets: Vec<u32>,
+    input_rows: u64,
+    node_rows: u64,
+    negative_rows: u64,
+}
+
+/// The header of format versions 2 and 3: no n-grams, settings of the version's shape.
+#[derive(Serialize, Deserialize)]
+struct OldHeader<S> {
     settings: S,
     vocab: Vocab,
     tree: Option<TreeLinks>,
@@ -33,6 +48,28 @@ struct Header<S = Settings> {
     input_rows: u64,
     node_rows: u64,
     negative_rows: u64,
+}
+
+/// Settings as format version 3 stored them: without subwords.
+#[derive(Serialize, Deserialize)]
+struct SettingsV3 {
+    architecture: crate::model::Architecture,
+    dim: usize,
+    window: usize,
+    min_count: u64,
+    max_vocab: Option<usize>,
+    sample: f64,
+    alpha: f32,
+    epochs: u32,
+    threads: usize,
+    seed: u64,
+    hs: bool,
+    tree: crate::model::TreeKind,
+    optimizer: crate::model::Optimizer,
+    negative: u32,
+    ns_exponent: f64,
+    tokenizer: crate::corpus::Tokenizer,
+    lowercase: bool,
 }
 
 /// Settings as format version 2 stored them: without the optimizer, which was always SGD.
@@ -56,32 +93,63 @@ struct SettingsV2 {
     lowercase: bool,
 }
 
-impl From<Header<SettingsV2>> for Header {
-    fn from(h: Header<SettingsV2>) -> Header {
-        let s = h.settings;
+impl From<SettingsV2> for SettingsV3 {
+    fn from(s: SettingsV2) -> SettingsV3 {
+        SettingsV3 {
+            architecture: s.architecture,
+            dim: s.dim,
+            window: s.window,
+            min_count: s.min_count,
+            max_vocab: s.max_vocab,
+            sample: s.sample,
+            alpha: s.alpha,
+            epochs: s.epochs,
+            threads: s.threads,
+            seed: s.seed,
+            hs: s.hs,
+            tree: s.tree,
+            optimizer: crate::model::Optimizer::Sgd,
+            negative: s.negative,
+            ns_exponent: s.ns_exponent,
+            tokenizer: s.tokenizer,
+            lowercase: s.lowercase,
+        }
+    }
+}
+
+impl From<SettingsV3> for Settings {
+    fn from(s: SettingsV3) -> Settings {
+        Settings {
+            architecture: s.architecture,
+            dim: s.dim,
+            window: s.window,
+            min_count: s.min_count,
+            max_vocab: s.max_vocab,
+            sample: s.sample,
+            alpha: s.alpha,
+            epochs: s.epochs,
+            threads: s.threads,
+            seed: s.seed,
+            hs: s.hs,
+            tree: s.tree,
+            optimizer: s.optimizer,
+            negative: s.negative,
+            ns_exponent: s.ns_exponent,
+            tokenizer: s.tokenizer,
+            lowercase: s.lowercase,
+            subwords: None,
+        }
+    }
+}
+
+impl<S: Into<SettingsV3>> From<OldHeader<S>> for Header {
+    fn from(h: OldHeader<S>) -> Header {
         Header {
-            settings: Settings {
-                architecture: s.architecture,
-                dim: s.dim,
-                window: s.window,
-                min_count: s.min_count,
-                max_vocab: s.max_vocab,
-                sample: s.sample,
-                alpha: s.alpha,
-                epochs: s.epochs,
-                threads: s.threads,
-                seed: s.seed,
-                hs: s.hs,
-                tree: s.tree,
-                optimizer: crate::model::Optimizer::Sgd,
-                negative: s.negative,
-                ns_exponent: s.ns_exponent,
-                tokenizer: s.tokenizer,
-                lowercase: s.lowercase,
-            },
+            settings: Settings::from(h.settings.into()),
             vocab: h.vocab,
             tree: h.tree,
             info: h.info,
+            ngram_buckets: Vec::new(),
             input_rows: h.input_rows,
             node_rows: h.node_rows,
             negative_rows: h.negative_rows,
@@ -104,6 +172,7 @@ pub fn write<W: Write>(model: &Model, mut out: W) -> io::Result<()> {
         vocab: model.vocab.clone(),
         tree: model.tree.as_ref().map(|t| t.links().clone()),
         info: model.info.clone(),
+        ngram_buckets: model.ngram_buckets.clone(),
         input_rows: (model.input.len() / dim) as u64,
         node_rows: (model.nodes.len() / dim) as u64,
         negative_rows: (model.negatives.len() / dim) as u64,
@@ -191,19 +260,33 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         .read_exact(&mut header_bytes)
         .map_err(|e| read_error(path, e))?;
     let options = bincode_options(header_len);
-    let header: Header = if version == 2 {
-        options
-            .deserialize::<Header<SettingsV2>>(&header_bytes)
-            .map(Header::from)
-    } else {
-        options.deserialize(&header_bytes)
+    let header: Header = match version {
+        2 => options
+            .deserialize::<OldHeader<SettingsV2>>(&header_bytes)
+            .map(Header::from),
+        3 => options
+            .deserialize::<OldHeader<SettingsV3>>(&header_bytes)
+            .map(Header::from),
+        _ => options.deserialize(&header_bytes),
     }
     .map_err(|e| bad(format!("damaged model header ({e})")))?;
     drop(header_bytes);
 
     let s = &header.settings;
     let v = header.vocab.len() as u64;
-    if s.dim == 0 || v < 2 || header.input_rows != v {
+    let ngram_rows = header.ngram_buckets.len() as u64;
+    let buckets_fit = match &s.subwords {
+        Some(ngrams) => {
+            ngrams.validate().is_ok()
+                && header.ngram_buckets.windows(2).all(|w| w[0] < w[1])
+                && header
+                    .ngram_buckets
+                    .last()
+                    .is_none_or(|&b| b < ngrams.buckets)
+        }
+        None => ngram_rows == 0,
+    };
+    if s.dim == 0 || v < 2 || !buckets_fit || header.input_rows != v + ngram_rows {
         return Err(bad("damaged model header (inconsistent sizes)".into()));
     }
     let expected_nodes = if s.hs { v - 1 } else { 0 };
@@ -249,6 +332,7 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         vocab: header.vocab,
         tree,
         input: input_vectors,
+        ngram_buckets: header.ngram_buckets,
         nodes,
         negatives,
         info: header.info,
@@ -323,6 +407,33 @@ mod tests {
         }
     }
 
+    /// A subword model keeps its n-gram rows and the buckets they belong to; a header whose
+    /// bucket list disagrees with its settings is refused.
+    #[test]
+    fn round_trips_subwords_and_checks_their_buckets() {
+        let vocab = Vocab::new(
+            vec!["the".into(), "cat".into(), "sat".into()],
+            vec![9, 5, 3],
+        );
+        let settings = Settings {
+            dim: 2,
+            subwords: Some(crate::subwords::NgramSettings::new(2, 3, 100).unwrap()),
+            ..Settings::default()
+        };
+        let m = Model::new(settings, vocab);
+        assert!(!m.ngram_buckets.is_empty());
+        assert_eq!(m.input.len(), (3 + m.ngram_buckets.len()) * 2);
+        let buf = bytes_of(&m);
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+
+        let mut unsorted = m.clone();
+        unsorted.ngram_buckets.swap(0, 1);
+        let buf = bytes_of(&unsorted);
+        let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
+        assert!(err.to_string().contains("inconsistent sizes"), "{err}");
+    }
+
     #[test]
     fn every_truncation_is_a_clear_error() {
         let buf = bytes_of(&small_model(true, 2));
@@ -352,7 +463,7 @@ mod tests {
     fn version_2_models_still_load() {
         let m = small_model(true, 0);
         let s = m.settings.clone();
-        let header = Header {
+        let header = OldHeader {
             settings: SettingsV2 {
                 architecture: s.architecture,
                 dim: s.dim,

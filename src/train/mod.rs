@@ -118,10 +118,16 @@ pub fn train(
         vocab,
         tree,
         input,
+        ngram_buckets: _,
         nodes,
         negatives,
         info,
     } = model;
+    if settings.subwords.is_some() {
+        return Err(Error::Unsupported(
+            "training with subwords is not built yet".into(),
+        ));
+    }
     let dim = settings.dim;
     let table = SigmoidTable::default();
     let chunks = corpus.chunks(CHUNK_WORDS);
