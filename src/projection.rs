@@ -22,8 +22,11 @@ pub struct Projection {
     pub variance_share: [f64; 2],
 }
 
-/// Subspace iterations at most; each costs two D x D matrix-vector products.
-const MAX_ITERATIONS: usize = 5000;
+/// Subspace iterations at most; each costs two D x D matrix-vector products (about 0.3 s for all
+/// of them at D = 300). The plane converges at the rate of the third variance over the
+/// second: real word vectors take tens of iterations; the cap binds only when the two are
+/// nearly equal, and then no plane shows much more than another.
+const MAX_ITERATIONS: usize = 1000;
 /// Converged when the plane moves less than this (its dimension minus the sum of the squared
 /// cosines of the angles between the old and the new plane).
 const TOLERANCE: f64 = 1e-15;
