@@ -17,6 +17,7 @@
 
 pub mod corpus;
 mod csv_numbers;
+mod csv_records;
 pub mod diagnostics;
 pub mod embeddings;
 pub mod error;
@@ -26,6 +27,7 @@ pub(crate) mod kernels;
 pub mod model;
 pub mod plots;
 pub mod predict;
+pub mod projection;
 pub mod query;
 pub(crate) mod sampler;
 pub mod scan;
