@@ -1,9 +1,10 @@
 //! w2v: word2vec-family embeddings (skip-gram / CBOW with hierarchical softmax and negative
 //! sampling), trained lock-free on all cores.
 //!
-//! Data flows one way: `corpus` → `scan` (vocabulary and the corpus as ids) → `tree` /
-//! `sampler` → `model` → `train` → `eval` / `query` → `formats`. The library knows no flags,
-//! terminals or signals: the `w2v` binary turns arguments into these calls.
+//! Data flows one way: `corpus` → `scan` (vocabulary and the corpus as ids, in memory or
+//! spilled to disk: `ids`) → `tree` / `sampler` → `model` → `train` → `eval` / `query` →
+//! `formats`. The library knows no flags, terminals or signals: the `w2v` binary turns
+//! arguments into these calls.
 //!
 //! The API: load a model or vectors ([`formats::load_embeddings`], [`formats::native`]),
 //! look vectors up and query them ([`Embeddings`], [`query`], [`predict`]), read a corpus and
