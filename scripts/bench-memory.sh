@@ -10,8 +10,9 @@ usage: scripts/bench-memory.sh [options]
   --copies N      times it is repeated     (default: 10)
   --pairs N       interleaved speed pairs  (default: 3)
   --threads N     training threads         (default: 2)
-Trains one epoch of CBOW + NS 5 (--cbow --no-hs --negative 5) on the corpus once (default
---spill auto: it stays in memory) and on the N-times copy, and prints:
+Trains one epoch of CBOW + NS 5 (--cbow --no-hs --negative 5) on the corpus once (--min-count
+5, default --spill auto: it stays in memory) and on the N-times copy (--min-count 5N, so the
+vocabulary is the same), and prints:
   memory: peak RSS of the copy (spilled) against the corpus once (target: at most 1.2x);
   speed:  wall seconds and training words/s of the copy with --spill never (the in-memory path)
           and --spill always, run in pairs A B A B ..., medians (target: within 5 %).
@@ -61,18 +62,18 @@ train() {
   rate=$(sed -n 's/.* s (\([0-9]*\)k words\/s).*/\1/p' <<< "$line")
   peak=$(sed -n 's/.*, peak \([0-9]*\) MB -> .*/\1/p' <<< "$line")
   spill=$(sed -n 's/.*(spilled, \([0-9]*\) MB on disk).*/\1/p' <<< "$line")
-  echo "$(echo "$end - $start" | bc) $((rate * 1000)) $peak ${spill:--}"
+  echo "$(printf '%.1f' "$(echo "$end - $start" | bc)") $((rate * 1000)) $peak ${spill:--}"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 echo "once, in memory (--spill auto):" >&2
-read -r _ _ once_peak _ < <(train "$corpus")
+read -r _ _ once_peak _ < <(train "$corpus" --min-count 5)
 : > "$work/a"; : > "$work/b"
 for i in $(seq "$pairs"); do
   echo "pair $i: A --spill never, then B --spill always (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-  train "$work/big.txt" --spill never >> "$work/a"
-  train "$work/big.txt" --spill always --tmp-dir "$work" >> "$work/b"
+  train "$work/big.txt" --min-count $((5 * copies)) --spill never >> "$work/a"
+  train "$work/big.txt" --min-count $((5 * copies)) --spill always --tmp-dir "$work" >> "$work/b"
 done
 col() { cut -d' ' -f"$1" "$2" | median; }
 a_wall=$(col 1 "$work/a"); b_wall=$(col 1 "$work/b")
