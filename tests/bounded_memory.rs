@@ -66,9 +66,10 @@ fn spilled_and_in_memory_models_are_byte_identical() {
     let corpus = dir.write("c.txt", skewed_corpus(6000));
     let tmp = dir.path("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let cases: [&[&str]; 3] = [
+    let cases: [&[&str]; 4] = [
         &[],
         &["--cbow", "--negative", "5", "--no-hs"],
+        &["--minn", "3", "--maxn", "4", "--buckets", "5000"],
         // Pruning while counting rewrites the spilled ids through the prune map.
         &["--max-vocab", "150", "--sample", "0"],
     ];
@@ -92,7 +93,7 @@ fn spilled_and_in_memory_models_are_byte_identical() {
         );
         assert_empty(&tmp);
     }
-    if let Some(prunes) = stderr(&run(&mut train_cmd(&corpus, &dir.path("p.w2v"), cases[2])))
+    if let Some(prunes) = stderr(&run(&mut train_cmd(&corpus, &dir.path("p.w2v"), cases[3])))
         .lines()
         .find(|l| l.contains("pruned"))
     {
