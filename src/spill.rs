@@ -378,12 +378,12 @@ impl SpilledCorpus {
     }
 
     /// Overwrites part of the file, to test that damage is caught.
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     fn overwrite(&self, offset: u64, bytes: &[u8]) {
         std::os::unix::fs::FileExt::write_all_at(&self.file, bytes, offset).unwrap();
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     fn truncate(&self, len: u64) {
         self.file.set_len(len).unwrap();
     }
@@ -501,6 +501,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn damaged_or_short_spill_is_an_error() {
         let corpus = || {

@@ -167,7 +167,8 @@ pub(crate) struct TrainArgs {
     /// temporary file (auto); always spilled; or always in memory (4 bytes a word).
     #[arg(long, value_enum, default_value_t = SpillArg::Auto)]
     spill: SpillArg,
-    /// Folder for the spilled corpus (about 1.5 bytes a word; removed however w2v ends)
+    /// Folder for the spilled corpus (about 2 bytes a word, twice that at its peak; removed
+    /// however w2v ends)
     /// [default: beside the output, or the system's temporary folder for stdout].
     #[arg(long, value_name = "DIR")]
     tmp_dir: Option<PathBuf>,
