@@ -15,6 +15,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() {
+  echo "usage: scripts/bench-subwords.sh pairs [N] | buckets   (see the comment at the top)"
+}
+case "${1:-pairs}" in
+  -h|--help) usage; exit 0 ;;
+  pairs|buckets) ;;
+  *) usage >&2; exit 2 ;;
+esac
+
 data=${W2V_DATA:-../shared/data}
 corpus=$data/bench-10m.txt
 questions=$data/questions-words.txt
@@ -99,9 +108,5 @@ buckets)
     printf '%-10s %10s %9s %9s %8s %9s %9s\n' "$b" "${rows:-?}" "$((rss / 1024))" \
       "$(( $(stat -c %s "$work/b.w2v") / 1048576 ))" "$t" "$s" "$y"
   done
-  ;;
-*)
-  echo "usage: scripts/bench-subwords.sh pairs [N] | buckets" >&2
-  exit 2
   ;;
 esac

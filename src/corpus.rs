@@ -76,11 +76,29 @@ pub struct ReadStats {
 /// Reads every input in turn and calls `sink` for each token; sentences never exceed
 /// [`MAX_SENTENCE_WORDS`] and every input ends with a sentence break. `on_bytes` is told the
 /// raw bytes read from each file (compressed bytes for a compressed one), to match file sizes.
+#[allow(
+    dead_code,
+    reason = "for readers whose sink cannot fail; scan's can (see try_read_tokens)"
+)]
 pub(crate) fn read_tokens(
     inputs: &[Input],
     options: TokenizeOptions,
-    mut on_bytes: impl FnMut(u64),
+    on_bytes: impl FnMut(u64),
     mut sink: impl FnMut(Token<'_>),
+) -> Result<ReadStats> {
+    try_read_tokens(inputs, options, on_bytes, |token| {
+        sink(token);
+        Ok(())
+    })
+}
+
+/// [`read_tokens`] with a sink that can fail (e.g. writing the ids to disk): its first error
+/// stops reading at once.
+pub(crate) fn try_read_tokens(
+    inputs: &[Input],
+    options: TokenizeOptions,
+    mut on_bytes: impl FnMut(u64),
+    mut sink: impl FnMut(Token<'_>) -> Result<()>,
 ) -> Result<ReadStats> {
     let mut stats = ReadStats::default();
     for input in inputs {
@@ -115,7 +133,7 @@ impl Tokenizing<'_> {
         source: &mut Source,
         name: &str,
         on_bytes: &mut impl FnMut(u64),
-        sink: &mut impl FnMut(Token<'_>),
+        sink: &mut impl FnMut(Token<'_>) -> Result<()>,
     ) -> io::Result<Result<()>> {
         let mut buf = vec![0u8; CHUNK_BYTES];
         let mut filled = 0usize;
@@ -178,7 +196,9 @@ impl Tokenizing<'_> {
                 skip_word_tail = start == cut;
             }
             let forced = !eof && cut > 0 && !buf[cut - 1].is_ascii_whitespace();
-            self.piece(&buf[start..cut], sink);
+            if let Err(e) = self.piece(&buf[start..cut], sink) {
+                return Ok(Err(e));
+            }
             if forced {
                 skip_word_tail = true;
             }
@@ -188,11 +208,14 @@ impl Tokenizing<'_> {
                 break;
             }
         }
-        self.end_sentence(sink);
-        Ok(Ok(()))
+        Ok(self.end_sentence(sink))
     }
 
-    fn piece(&mut self, bytes: &[u8], sink: &mut impl FnMut(Token<'_>)) {
+    fn piece(
+        &mut self,
+        bytes: &[u8],
+        sink: &mut impl FnMut(Token<'_>) -> Result<()>,
+    ) -> Result<()> {
         let owned;
         let text = match std::str::from_utf8(bytes) {
             Ok(s) => s,
@@ -216,22 +239,23 @@ impl Tokenizing<'_> {
                     // A stray NUL separates words rather than hiding inside one.
                     let separators = |c: char| c.is_ascii_whitespace() || c == '\0';
                     for w in line.split(separators).filter(|w| !w.is_empty()) {
-                        self.word(w, sink);
+                        self.word(w, sink)?;
                     }
                 }
                 Tokenizer::Unicode => {
                     for w in line.unicode_words() {
-                        self.word(w, sink);
+                        self.word(w, sink)?;
                     }
                 }
             }
             if lines.peek().is_some() {
-                self.end_sentence(sink);
+                self.end_sentence(sink)?;
             }
         }
+        Ok(())
     }
 
-    fn word(&mut self, word: &str, sink: &mut impl FnMut(Token<'_>)) {
+    fn word(&mut self, word: &str, sink: &mut impl FnMut(Token<'_>) -> Result<()>) -> Result<()> {
         let mut word = word;
         if word.len() > MAX_WORD_BYTES {
             let mut end = MAX_WORD_BYTES;
@@ -245,22 +269,24 @@ impl Tokenizing<'_> {
             self.lowered.clear();
             self.lowered
                 .extend(word.chars().flat_map(char::to_lowercase));
-            sink(Token::Word(&self.lowered));
+            sink(Token::Word(&self.lowered))?;
         } else {
-            sink(Token::Word(word));
+            sink(Token::Word(word))?;
         }
         self.stats.words += 1;
         self.sentence_words += 1;
         if self.sentence_words == MAX_SENTENCE_WORDS {
-            self.end_sentence(sink);
+            self.end_sentence(sink)?;
         }
+        Ok(())
     }
 
-    fn end_sentence(&mut self, sink: &mut impl FnMut(Token<'_>)) {
+    fn end_sentence(&mut self, sink: &mut impl FnMut(Token<'_>) -> Result<()>) -> Result<()> {
         if self.sentence_words > 0 {
-            sink(Token::SentenceEnd);
             self.sentence_words = 0;
+            sink(Token::SentenceEnd)?;
         }
+        Ok(())
     }
 }
 

@@ -144,6 +144,34 @@ pub enum Error {
     /// A word asked for is not in the vocabulary.
     #[error("'{word}' is not in the vocabulary")]
     UnknownWord { word: String },
+    /// The corpus's temporary file (see [`crate::ids::CorpusStorage`]) in `dir` failed.
+    #[error("{}: cannot {} the temporary file of the corpus's word ids: {source}",
+        dir.display(), step.verb())]
+    Spill {
+        dir: PathBuf,
+        step: SpillStep,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What was being done with the corpus's temporary file when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpillStep {
+    Create,
+    Write,
+    /// Reading it back while training: an I/O error, or a file that does not decode.
+    Read,
+}
+
+impl SpillStep {
+    fn verb(self) -> &'static str {
+        match self {
+            SpillStep::Create => "create",
+            SpillStep::Write => "write",
+            SpillStep::Read => "read back",
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -175,6 +203,14 @@ impl Error {
         Error::InvalidSetting {
             setting,
             reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn spill(dir: &Path, step: SpillStep, source: std::io::Error) -> Self {
+        Error::Spill {
+            dir: dir.to_path_buf(),
+            step,
+            source,
         }
     }
 

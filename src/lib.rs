@@ -1,9 +1,10 @@
 //! w2v: word2vec-family embeddings (skip-gram / CBOW with hierarchical softmax and negative
 //! sampling), trained lock-free on all cores.
 //!
-//! Data flows one way: `corpus` → `scan` (vocabulary and the corpus as ids) → `tree` /
-//! `sampler` → `model` → `train` → `eval` / `query` → `formats`. The library knows no flags,
-//! terminals or signals: the `w2v` binary turns arguments into these calls.
+//! Data flows one way: `corpus` → `scan` (vocabulary and the corpus as ids, in memory or
+//! spilled to disk: `ids`) → `tree` / `sampler` → `model` → `train` → `eval` / `query` →
+//! `formats`. The library knows no flags, terminals or signals: the `w2v` binary turns
+//! arguments into these calls.
 //!
 //! The API: load a model or vectors ([`formats::load_embeddings`], [`formats::native`]),
 //! look vectors up and query them ([`Embeddings`], [`query`], [`predict`]), read a corpus and
@@ -23,6 +24,7 @@ pub mod embeddings;
 pub mod error;
 pub mod eval;
 pub mod formats;
+pub mod ids;
 pub(crate) mod kernels;
 pub mod model;
 pub mod plots;
@@ -33,6 +35,7 @@ pub(crate) mod sampler;
 pub mod scan;
 pub(crate) mod shared;
 pub mod source;
+pub(crate) mod spill;
 pub mod subwords;
 pub mod train;
 pub mod tree;

@@ -1,17 +1,17 @@
-//! One pass over the text: count words and keep the corpus as ids, then fix the vocabulary
-//! and rewrite the ids as ranks. Reading once means stdin works and epochs never re-tokenize.
+//! One pass over the text: count words and keep the corpus as ids (in memory, or spilled to a
+//! temporary file when large), then fix the vocabulary and rewrite the ids as ranks. Reading
+//! once means stdin works and epochs never re-tokenize.
 
 use std::path::Path;
 
-use crate::corpus::{
-    read_tokens, EncodedCorpus, Input, ReadStats, Token, TokenizeOptions, DROPPED,
-};
+use crate::corpus::{try_read_tokens, Input, ReadStats, Token, TokenizeOptions, DROPPED};
 use crate::error::{Error, Result};
+use crate::ids::{Corpus, CorpusStorage, IdWriter};
 use crate::vocab::{read_counts, Vocab, VocabBuilder};
 
 pub struct Scanned {
     pub vocab: Vocab,
-    pub corpus: EncodedCorpus,
+    pub corpus: Corpus,
     pub stats: ReadStats,
     /// How often the vocabulary cap pruned rare words while counting.
     pub prunes: u32,
@@ -20,34 +20,36 @@ pub struct Scanned {
 }
 
 /// Reads `inputs`, counting words (or, with `read_vocab`, using that file's words and counts),
-/// and applies `min_count`. `on_bytes` is told of every block read, for progress.
+/// and applies `min_count`; the ids are kept as `storage` says. `on_bytes` is told of every
+/// block read, for progress.
 pub fn scan(
     inputs: &[Input],
     options: TokenizeOptions,
     min_count: u64,
     max_vocab: Option<usize>,
     read_vocab: Option<&Path>,
+    storage: &CorpusStorage,
     on_bytes: impl FnMut(u64),
 ) -> Result<Scanned> {
     let mut builder = match read_vocab {
         Some(path) => VocabBuilder::frozen(read_counts(path)?),
         None => VocabBuilder::new(max_vocab),
     };
-    let mut corpus = EncodedCorpus::default();
-    let stats = read_tokens(inputs, options, on_bytes, |token| match token {
+    let mut corpus = IdWriter::new(storage)?;
+    let stats = try_read_tokens(inputs, options, on_bytes, |token| match token {
         Token::Word(w) => {
             let id = builder.add(w);
             if id != DROPPED {
-                corpus.push(id);
+                corpus.push(id)?;
             }
             if builder.needs_prune() {
                 let map = builder.prune();
-                corpus.remap(&map);
+                corpus.remap(&map)?;
             }
+            Ok(())
         }
         Token::SentenceEnd => corpus.end_sentence(),
     })?;
-    corpus.end_sentence();
     if stats.words == 0 {
         return Err(Error::EmptyCorpus {
             inputs: crate::corpus::describe_inputs(inputs),
@@ -63,7 +65,7 @@ pub fn scan(
             min_count,
         });
     }
-    corpus.remap(&map);
+    let corpus = corpus.finish(&map, vocab.len())?;
     Ok(Scanned {
         vocab,
         corpus,

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use w2v::error::Setting;
+use w2v::error::{Setting, SpillStep};
 use w2v::Error;
 
 /// Why a command did not succeed.
@@ -76,6 +76,10 @@ fn wording(e: &Error) -> String {
              binary",
             path.display()
         ),
+        Error::Spill {
+            step: SpillStep::Create | SpillStep::Write,
+            ..
+        } => format!("{e} (choose another folder with --tmp-dir, or --spill never)"),
         e => e.to_string(),
     }
 }

@@ -167,9 +167,26 @@ pub(crate) struct TrainArgs {
     /// frequency band, as CSV (draw them with `w2v plot diagnostics`); `-` writes it to stdout.
     #[arg(long)]
     diagnostics: Option<Destination>,
+    /// Where the corpus's word ids go: kept in memory up to 16.8M words, then spilled to a
+    /// temporary file (auto); always spilled; or always in memory (4 bytes a word).
+    #[arg(long, value_enum, default_value_t = SpillArg::Auto)]
+    spill: SpillArg,
+    /// Folder for the spilled corpus (about 2 bytes a word, twice that at its peak; removed
+    /// however w2v ends)
+    /// [default: beside the output, or the system's temporary folder for stdout].
+    #[arg(long, value_name = "DIR")]
+    tmp_dir: Option<PathBuf>,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `--spill`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SpillArg {
+    Auto,
+    Always,
+    Never,
 }
 
 /// `--loss`: fastText's option name. New output layers add a value here and a case in

@@ -1,16 +1,19 @@
 //! `w2v train`: checks the outputs, reads and counts the text, trains with progress on
 //! stderr, saves the model and the optional logs, and handles Ctrl-C.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
 use w2v::formats::Destination;
+use w2v::ids::{CorpusStorage, SPILL_ABOVE_WORDS};
 use w2v::model::{Architecture, Model, Optimizer, Settings, TreeKind};
 use w2v::subwords::NgramSettings;
 
 use super::progress::{self, Display};
 use super::{
-    paths, CliResult, Failure, FormatArg, LossArg, OptimizerArg, TokenizerArg, TrainArgs, TreeArg,
+    paths, CliResult, Failure, FormatArg, LossArg, OptimizerArg, SpillArg, TokenizerArg, TrainArgs,
+    TreeArg,
 };
 
 /// Set by the first Ctrl-C: training stops at the next chunk and saves what it has.
@@ -62,6 +65,7 @@ pub fn train(a: TrainArgs) -> CliResult {
         settings.min_count,
         settings.max_vocab,
         a.read_vocab.as_deref(),
+        &storage(&a),
         |n| reading.inc(n),
     );
     reading.finish_and_clear();
@@ -78,7 +82,8 @@ pub fn train(a: TrainArgs) -> CliResult {
             settings.min_count, scanned.distinct
         );
     }
-    let corpus_words = scanned.corpus.ids.len() as u64;
+    let corpus_words = scanned.corpus.words();
+    let spill_bytes = scanned.corpus.spill_bytes();
     let mut model = Model::new(settings.clone(), scanned.vocab);
     let bar = progress::TrainingBar::new(
         corpus_words * settings.epochs as u64,
@@ -147,11 +152,40 @@ pub fn train(a: TrainArgs) -> CliResult {
                 &settings,
                 (vocab_size, ngram_rows),
                 progress::peak_memory_bytes(),
+                spill_bytes,
                 saved_to(&a)
             )
         );
     }
     Ok(())
+}
+
+/// Where the corpus's ids are kept: `--spill`, in `--tmp-dir` or beside the output.
+fn storage(a: &TrainArgs) -> CorpusStorage {
+    let above_words = match a.spill {
+        SpillArg::Never => return CorpusStorage::Memory,
+        SpillArg::Auto => SPILL_ABOVE_WORDS,
+        SpillArg::Always => 0,
+    };
+    CorpusStorage::Spill {
+        dir: a.tmp_dir.clone().unwrap_or_else(|| default_tmp_dir(a)),
+        above_words,
+    }
+}
+
+/// Beside the first output file (its disk is the user's choice for big files), or the
+/// system's temporary folder when the outputs are stdout, a FIFO or a device.
+fn default_tmp_dir(a: &TrainArgs) -> PathBuf {
+    [a.output.as_ref(), a.save_vectors.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(Destination::path)
+        .find(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+        .map(|p| match p.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        })
+        .unwrap_or_else(std::env::temp_dir)
 }
 
 /// The native model and/or the word2vec vectors, whichever were asked for.
@@ -176,12 +210,14 @@ fn saved_to(a: &TrainArgs) -> &Destination {
 
 /// The run in one line that fits in 100 columns before the path for a text8-sized run, e.g.
 /// `trained 85.0M words in 123.4 s (689k words/s): skip-gram + HS + NS (5), 71290 words, peak
-/// 550 MB -> m.w2v`. The final loss is on the epoch line just above it.
+/// 550 MB -> m.w2v`. The final loss is on the epoch line just above it. A spilled corpus adds
+/// `(spilled, 160 MB on disk)` after the words; scripts read `N words, peak M MB -> `.
 fn summary(
     report: &w2v::train::TrainReport,
     settings: &Settings,
     (vocab_size, ngram_rows): (usize, usize),
     peak_memory: Option<u64>,
+    spill_bytes: Option<u64>,
     path: &Destination,
 ) -> String {
     let architecture = match settings.architecture {
@@ -198,8 +234,11 @@ fn summary(
         ),
         None => format!("{vocab_size} words"),
     };
+    let spilled = spill_bytes.map_or(String::new(), |b| {
+        format!(" (spilled, {:.0} MB on disk)", b as f64 / 1e6)
+    });
     format!(
-        "trained {} words in {:.1} s ({:.0}k words/s): {architecture} + {}, {rows}, \
+        "trained {} words{spilled} in {:.1} s ({:.0}k words/s): {architecture} + {}, {rows}, \
          peak {memory} -> {}",
         short_count(report.words),
         report.seconds,

@@ -13,7 +13,6 @@ pub(crate) mod rates;
 
 pub use loss_log::{read_loss_csv, write_loss_csv, LossRecord, LOSS_CSV_FIELDS};
 
-use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -21,9 +20,10 @@ use std::time::Instant;
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
 
-use crate::corpus::{EncodedCorpus, MAX_SENTENCE_WORDS};
+use crate::corpus::MAX_SENTENCE_WORDS;
 use crate::diagnostics::GradientStats;
 use crate::error::{Error, Result};
+use crate::ids::Corpus;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2Fma, Avx512};
 use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
@@ -104,13 +104,14 @@ impl TrainReport {
     }
 }
 
-/// Trains `model` on `corpus` (ids must be ranks in `model.vocab`). Setting `stop` ends
-/// training at the next chunk boundary; the model then holds what was trained so far.
+/// Trains `model` on `corpus` (ids must be ranks in `model.vocab`), in memory or spilled.
+/// Setting `stop` ends training at the next chunk boundary; the model then holds what was
+/// trained so far.
 /// `diagnostics` samples hierarchical-softmax gradients into the report (it changes nothing
 /// that is trained).
 pub fn train(
     model: &mut Model,
-    corpus: &EncodedCorpus,
+    corpus: &Corpus,
     observer: &dyn Observer,
     stop: &AtomicBool,
     diagnostics: bool,
@@ -127,7 +128,6 @@ pub fn train(
     } = model;
     let dim = settings.dim;
     let table = SigmoidTable::default();
-    let chunks = corpus.chunks(CHUNK_WORDS);
     let adagrad = settings.optimizer == Optimizer::AdaGrad;
     let accumulators = |rows: usize| {
         if adagrad {
@@ -158,14 +158,14 @@ pub fn train(
         window: settings.window,
         dim,
         corpus,
-        chunks: &chunks,
         keep: keep_thresholds(vocab.counts(), settings.sample),
         alpha0: settings.alpha,
-        total_words: corpus.ids.len() as u64 * settings.epochs as u64,
+        total_words: corpus.words() * settings.epochs as u64,
         counter: AtomicU64::new(0),
         seed: settings.seed,
         observer,
         stop,
+        failed: AtomicBool::new(false),
         diagnostics: diagnostics && settings.hs,
         running: Mutex::new((0.0, 0)),
     };
@@ -241,8 +241,7 @@ struct Run<'a> {
     architecture: Architecture,
     window: usize,
     dim: usize,
-    corpus: &'a EncodedCorpus,
-    chunks: &'a [Range<usize>],
+    corpus: &'a Corpus,
     keep: Vec<u32>,
     alpha0: f32,
     total_words: u64,
@@ -250,6 +249,8 @@ struct Run<'a> {
     seed: u64,
     observer: &'a dyn Observer,
     stop: &'a AtomicBool,
+    /// Set when a thread cannot read its chunk, so that the others stop too.
+    failed: AtomicBool,
     diagnostics: bool,
     /// Loss sum and prediction count of the current epoch, for the progress display.
     running: Mutex<(f64, u64)>,
@@ -261,6 +262,8 @@ struct Tally {
     loss: f64,
     predictions: u64,
     gradients: Option<GradientStats>,
+    /// Why the thread stopped early (its chunk could not be read).
+    error: Option<Error>,
 }
 
 impl Run<'_> {
@@ -302,7 +305,7 @@ impl Run<'_> {
         for epoch in 0..epochs {
             let next_chunk = AtomicUsize::new(0);
             *self.running.lock().unwrap() = (0.0, 0);
-            let tallies: Vec<Tally> = std::thread::scope(|scope| {
+            let mut tallies: Vec<Tally> = std::thread::scope(|scope| {
                 let handles: Vec<_> = (0..threads)
                     .map(|_| scope.spawn(|| self.worker(input, out, epoch, &next_chunk)))
                     .collect();
@@ -311,6 +314,9 @@ impl Run<'_> {
                     .map(|h| h.join().expect("training thread"))
                     .collect()
             });
+            if let Some(e) = tallies.iter_mut().find_map(|t| t.error.take()) {
+                return Err(e);
+            }
             if !is_finite(input.rows()) {
                 return Err(Error::Diverged {
                     epoch: epoch + 1,
@@ -426,14 +432,20 @@ impl Run<'_> {
         let mut unmerged_words = 0;
         let mut unreported_words = 0u64;
         let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
-        while !self.stop.load(Ordering::Relaxed) {
+        let mut reader = self.corpus.reader();
+        while !self.stop.load(Ordering::Relaxed) && !self.failed.load(Ordering::Relaxed) {
             let c = next_chunk.fetch_add(1, Ordering::Relaxed);
-            let Some(range) = self.chunks.get(c) else {
-                break;
+            let chunk = match reader.read(c) {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    tally.error = Some(e);
+                    self.failed.store(true, Ordering::Relaxed);
+                    break;
+                }
             };
             local.rng = SmallRng::seed_from_u64(chunk_seed(self.seed, epoch, c));
-            for s in range.clone() {
-                let words = self.corpus.sentence(s);
+            for words in chunk.sentences() {
                 buffers.sentence.clear();
                 if self.keep.is_empty() {
                     buffers.sentence.extend_from_slice(words);
@@ -712,7 +724,7 @@ mod tests {
         };
         let mut model = Model::new(settings, Vocab::new(words, counts));
         // 30,000 words: three work chunks, so both threads train.
-        let mut corpus = EncodedCorpus::default();
+        let mut corpus = crate::corpus::EncodedCorpus::default();
         let mut rng = SmallRng::seed_from_u64(1);
         for _ in 0..3000 {
             for _ in 0..10 {
@@ -720,6 +732,7 @@ mod tests {
             }
             corpus.end_sentence();
         }
+        let corpus = Corpus::in_memory(corpus);
         train(&mut model, &corpus, &Silent, &AtomicBool::new(false), false).unwrap();
         let rows = model.nodes.len() / dim;
         assert!(rows > LOCAL_NODE_ROWS);
