@@ -144,6 +144,10 @@ pub enum Error {
     /// A word asked for is not in the vocabulary.
     #[error("'{word}' is not in the vocabulary")]
     UnknownWord { word: String },
+    /// A word outside the vocabulary of a model with character n-grams, none of whose
+    /// n-grams has a row either: there is nothing to build its vector from.
+    #[error("'{word}' is not in the vocabulary and none of its character n-grams is known")]
+    NoKnownNgrams { word: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -206,6 +210,7 @@ mod tests {
                 alpha: 1e6,
             },
             Error::unknown_word("horse"),
+            Error::NoKnownNgrams { word: "zzz".into() },
         ];
         for e in &errors {
             let s = e.to_string();

@@ -34,10 +34,12 @@ pub mod source;
 pub mod subwords;
 pub mod train;
 pub mod tree;
+pub mod vectors;
 pub mod vocab;
 
 pub use embeddings::Embeddings;
 pub use error::{Error, Result};
+pub use vectors::Vectors;
 
 /// The hot path's parts, public only with the `internals` feature, for the kernel
 /// micro-benchmarks (`benches/kernels.rs`) and the corpus generator example: not an API.
