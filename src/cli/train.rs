@@ -100,6 +100,7 @@ pub fn train(a: TrainArgs) -> CliResult {
         .tree
         .as_ref()
         .map(|t| t.mean_code_len(model.vocab.counts()));
+    let ngram_rows = model.ngram_buckets.len();
     save(&a, model)?;
     if let Some(destination) = &a.loss_log {
         paths::write_output(destination, |out| w2v::train::write_loss_csv(&report, out))?;
@@ -144,7 +145,7 @@ pub fn train(a: TrainArgs) -> CliResult {
             summary(
                 &report,
                 &settings,
-                vocab_size,
+                (vocab_size, ngram_rows),
                 progress::peak_memory_bytes(),
                 saved_to(&a)
             )
@@ -179,7 +180,7 @@ fn saved_to(a: &TrainArgs) -> &Destination {
 fn summary(
     report: &w2v::train::TrainReport,
     settings: &Settings,
-    vocab_size: usize,
+    (vocab_size, ngram_rows): (usize, usize),
     peak_memory: Option<u64>,
     path: &Destination,
 ) -> String {
@@ -188,8 +189,17 @@ fn summary(
         Architecture::Cbow => "CBOW",
     };
     let memory = peak_memory.map_or("n/a".to_string(), |b| format!("{} MB", b / 1_000_000));
+    let rows = match &settings.subwords {
+        Some(n) => format!(
+            "{vocab_size} words + {} n-gram rows ({}-{})",
+            short_count(ngram_rows as u64),
+            n.minn,
+            n.maxn
+        ),
+        None => format!("{vocab_size} words"),
+    };
     format!(
-        "trained {} words in {:.1} s ({:.0}k words/s): {architecture} + {}, {vocab_size} words, \
+        "trained {} words in {:.1} s ({:.0}k words/s): {architecture} + {}, {rows}, \
          peak {memory} -> {}",
         short_count(report.words),
         report.seconds,

@@ -6,6 +6,7 @@
 //! atomic word counter drives progress and the learning rate, which decays linearly from alpha
 //! to alpha·1e-4 over all epochs of all threads together.
 
+mod input;
 mod loss_log;
 pub(crate) mod output;
 pub(crate) mod rates;
@@ -29,6 +30,7 @@ use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
 use crate::model::{Architecture, Model, Optimizer};
 use crate::sampler::AliasSampler;
 use crate::shared::{Row, RowMut, SharedMatrix};
+use input::{InputSide, SubwordInput, WordInput};
 use output::{
     Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP, LOCAL_NODE_ROWS,
 };
@@ -118,16 +120,11 @@ pub fn train(
         vocab,
         tree,
         input,
-        ngram_buckets: _,
+        ngram_buckets,
         nodes,
         negatives,
         info,
     } = model;
-    if settings.subwords.is_some() {
-        return Err(Error::Unsupported(
-            "training with subwords is not built yet".into(),
-        ));
-    }
     let dim = settings.dim;
     let table = SigmoidTable::default();
     let chunks = corpus.chunks(CHUNK_WORDS);
@@ -148,6 +145,14 @@ pub fn train(
             RowRates::AdaGrad(SharedMatrix::new(acc, 1))
         }
     }
+    let word_rows = settings.subwords.as_ref().map(|ngrams| {
+        let layout = crate::subwords::BucketRows {
+            settings: ngrams,
+            buckets: ngram_buckets,
+            first_row: vocab.len() as u32,
+        };
+        crate::subwords::WordRows::new(vocab.words(), &layout)
+    });
     let run = Run {
         architecture: settings.architecture,
         window: settings.window,
@@ -155,8 +160,6 @@ pub fn train(
         corpus,
         chunks: &chunks,
         keep: keep_thresholds(vocab.counts(), settings.sample),
-        input: SharedMatrix::new(input, dim),
-        input_rates: rates(&mut input_acc),
         alpha0: settings.alpha,
         total_words: corpus.ids.len() as u64 * settings.epochs as u64,
         counter: AtomicU64::new(0),
@@ -190,14 +193,24 @@ pub fn train(
         table: &table,
     });
     let epochs = settings.epochs;
-    let report = match (hs, ns) {
-        (Some(hs), Some(ns)) => run.epochs(&Both { hs, ns }, epochs, threads),
-        (Some(hs), None) => run.epochs(&hs, epochs, threads),
-        (None, Some(ns)) => run.epochs(&ns, epochs, threads),
-        (None, None) => Err(Error::setting(
-            crate::error::Setting::OutputLayer,
-            "has nothing to train: hierarchical softmax is off and there are no negative samples",
-        )),
+    let report = match &word_rows {
+        None => {
+            let input = WordInput {
+                rows: SharedMatrix::new(input, dim),
+                rates: rates(&mut input_acc),
+                dim,
+            };
+            run.epochs_with(&input, hs, ns, epochs, threads)
+        }
+        Some(words) => {
+            let input = SubwordInput {
+                rows: SharedMatrix::new(input, dim),
+                words,
+                dim,
+                slots: SubwordInput::slots_for(settings.window),
+            };
+            run.epochs_with(&input, hs, ns, epochs, threads)
+        }
     }?;
     info.epochs_done = report.epochs.len() as u32;
     info.words_processed = report.words;
@@ -231,9 +244,6 @@ struct Run<'a> {
     corpus: &'a EncodedCorpus,
     chunks: &'a [Range<usize>],
     keep: Vec<u32>,
-    input: SharedMatrix<'a>,
-    /// Step sizes of the input rows.
-    input_rates: RowRates<'a>,
     alpha0: f32,
     total_words: u64,
     counter: AtomicU64,
@@ -259,7 +269,34 @@ impl Run<'_> {
         self.alpha0 * (left as f32).max(MIN_ALPHA_RATIO)
     }
 
-    fn epochs<O: OutputLayer>(&self, out: &O, epochs: u32, threads: usize) -> Result<TrainReport> {
+    /// Trains with whichever output layers there are.
+    fn epochs_with<I: InputSide>(
+        &self,
+        input: &I,
+        hs: Option<HierarchicalSoftmax<'_>>,
+        ns: Option<NegativeSampling<'_>>,
+        epochs: u32,
+        threads: usize,
+    ) -> Result<TrainReport> {
+        match (hs, ns) {
+            (Some(hs), Some(ns)) => self.epochs(input, &Both { hs, ns }, epochs, threads),
+            (Some(hs), None) => self.epochs(input, &hs, epochs, threads),
+            (None, Some(ns)) => self.epochs(input, &ns, epochs, threads),
+            (None, None) => Err(Error::setting(
+                crate::error::Setting::OutputLayer,
+                "has nothing to train: hierarchical softmax is off and there are no negative \
+                 samples",
+            )),
+        }
+    }
+
+    fn epochs<I: InputSide, O: OutputLayer>(
+        &self,
+        input: &I,
+        out: &O,
+        epochs: u32,
+        threads: usize,
+    ) -> Result<TrainReport> {
         let start = Instant::now();
         let mut report = TrainReport::default();
         for epoch in 0..epochs {
@@ -267,14 +304,14 @@ impl Run<'_> {
             *self.running.lock().unwrap() = (0.0, 0);
             let tallies: Vec<Tally> = std::thread::scope(|scope| {
                 let handles: Vec<_> = (0..threads)
-                    .map(|_| scope.spawn(|| self.worker(out, epoch, &next_chunk)))
+                    .map(|_| scope.spawn(|| self.worker(input, out, epoch, &next_chunk)))
                     .collect();
                 handles
                     .into_iter()
                     .map(|h| h.join().expect("training thread"))
                     .collect()
             });
-            if !self.input_is_finite() {
+            if !is_finite(input.rows()) {
                 return Err(Error::Diverged {
                     epoch: epoch + 1,
                     alpha: self.alpha0,
@@ -312,55 +349,64 @@ impl Run<'_> {
         Ok(report)
     }
 
-    fn input_is_finite(&self) -> bool {
-        (0..self.input.rows()).all(|r| self.input.row(r).iter().all(f32::is_finite))
-    }
-
     /// Picks the fastest kernel this CPU has, once per thread and epoch.
-    fn worker<O: OutputLayer>(&self, out: &O, epoch: u32, next_chunk: &AtomicUsize) -> Tally {
+    fn worker<I: InputSide, O: OutputLayer>(
+        &self,
+        input: &I,
+        out: &O,
+        epoch: u32,
+        next_chunk: &AtomicUsize,
+    ) -> Tally {
         match KernelChoice::detect() {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `worker_avx512` needs AVX-512F, AVX2 and FMA; the token `k` exists only
             // if `Avx512::detect` found them on this CPU.
-            KernelChoice::Avx512(k) => unsafe { self.worker_avx512(k, out, epoch, next_chunk) },
+            KernelChoice::Avx512(k) => unsafe {
+                self.worker_avx512(k, input, out, epoch, next_chunk)
+            },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `worker_avx2` needs AVX2 and FMA; the token `k` exists only if
             // `Avx2Fma::detect` found them on this CPU.
-            KernelChoice::Avx2Fma(k) => unsafe { self.worker_avx2(k, out, epoch, next_chunk) },
-            KernelChoice::Portable(k) => self.worker_with(k, out, epoch, next_chunk),
+            KernelChoice::Avx2Fma(k) => unsafe {
+                self.worker_avx2(k, input, out, epoch, next_chunk)
+            },
+            KernelChoice::Portable(k) => self.worker_with(k, input, out, epoch, next_chunk),
         }
     }
 
     /// The whole worker compiled with AVX-512, so the kernels inline into it.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    fn worker_avx512<O: OutputLayer>(
+    fn worker_avx512<I: InputSide, O: OutputLayer>(
         &self,
         k: Avx512,
+        input: &I,
         out: &O,
         epoch: u32,
         next_chunk: &AtomicUsize,
     ) -> Tally {
-        self.worker_with(k, out, epoch, next_chunk)
+        self.worker_with(k, input, out, epoch, next_chunk)
     }
 
     /// The whole worker compiled with AVX2+FMA, so the kernels inline into it.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn worker_avx2<O: OutputLayer>(
+    fn worker_avx2<I: InputSide, O: OutputLayer>(
         &self,
         k: Avx2Fma,
+        input: &I,
         out: &O,
         epoch: u32,
         next_chunk: &AtomicUsize,
     ) -> Tally {
-        self.worker_with(k, out, epoch, next_chunk)
+        self.worker_with(k, input, out, epoch, next_chunk)
     }
 
     #[inline(always)]
-    fn worker_with<K: Kernel, O: OutputLayer>(
+    fn worker_with<K: Kernel, I: InputSide, O: OutputLayer>(
         &self,
         k: K,
+        input: &I,
         out: &O,
         epoch: u32,
         next_chunk: &AtomicUsize,
@@ -372,6 +418,7 @@ impl Run<'_> {
             contexts: Vec::with_capacity(2 * self.window),
             sentence: Vec::with_capacity(MAX_SENTENCE_WORDS),
         };
+        let mut cache = input.cache();
         let mut tally = Tally::default();
         let mut reported = Tally::default();
         let mut local = Local::new(0, self.diagnostics);
@@ -397,14 +444,25 @@ impl Run<'_> {
                         }
                     }
                 }
+                let step = Step {
+                    k,
+                    input,
+                    out,
+                    alpha,
+                };
                 match self.architecture {
-                    Architecture::SkipGram => {
-                        self.skipgram_sentence(k, out, &mut local, &mut buffers, alpha, &mut tally)
-                    }
+                    Architecture::SkipGram => self.skipgram_sentence(
+                        &step,
+                        &mut cache,
+                        &mut local,
+                        &mut buffers,
+                        &mut tally,
+                    ),
                     Architecture::Cbow => {
-                        self.cbow_sentence(k, out, &mut local, &mut buffers, alpha, &mut tally)
+                        self.cbow_sentence(&step, &mut cache, &mut local, &mut buffers, &mut tally)
                     }
                 }
+                input.finish_sentence(k, &mut cache, &buffers.sentence);
                 unmerged_words += words.len();
                 if unmerged_words >= MERGE_WORDS {
                     if let Some(rows) = local.rows.as_mut() {
@@ -453,39 +511,44 @@ impl Run<'_> {
     /// Skip-gram: each context word's vector predicts the centre word through the output layer.
     /// A centre word's contexts go to the output layer [`SKIPGRAM_GROUP`] at a time (see `step_many`).
     #[inline(always)]
-    fn skipgram_sentence<K: Kernel, O: OutputLayer>(
+    fn skipgram_sentence<K: Kernel, I: InputSide, O: OutputLayer>(
         &self,
-        k: K,
-        out: &O,
+        step: &Step<'_, K, I, O>,
+        cache: &mut I::Cache,
         local: &mut Local,
         buffers: &mut Buffers,
-        alpha: f32,
         tally: &mut Tally,
     ) {
+        let Step {
+            k,
+            input,
+            out,
+            alpha,
+        } = *step;
         let sentence = &buffers.sentence;
         let n = sentence.len();
         let dim = self.dim;
         for pos in 0..n {
-            self.prefetch_next::<O>(out, sentence, pos);
+            self.prefetch_next(input, out, sentence, pos);
             let reach = self.draw_window(&mut local.rng);
             let target = sentence[pos];
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
+            input.prepare(k, cache, sentence, lo..=hi);
             buffers.contexts.clear();
-            buffers
-                .contexts
-                .extend((lo..=hi).filter(|&c| c != pos).map(|c| sentence[c]));
+            buffers.contexts.extend((lo..=hi).filter(|&c| c != pos));
             let mut loss = 0.0f32;
             for group in buffers.contexts.chunks(SKIPGRAM_GROUP) {
-                let mut hiddens = [Row::EMPTY; SKIPGRAM_GROUP];
-                for (h, &c) in hiddens.iter_mut().zip(group) {
-                    self.input.prefetch(c as usize);
-                    *h = self.input.row(c as usize);
-                }
                 let grads = &mut buffers.grads[..group.len() * dim];
                 grads.fill(0.0);
-                loss += out.step_many(k, local, target, &hiddens[..group.len()], grads, alpha);
+                {
+                    let mut hiddens = [Row::EMPTY; SKIPGRAM_GROUP];
+                    for (h, &c) in hiddens.iter_mut().zip(group) {
+                        *h = input.vector(cache, sentence, c);
+                    }
+                    loss += out.step_many(k, local, target, &hiddens[..group.len()], grads, alpha);
+                }
                 for (grad, &c) in grads.chunks_exact(dim).zip(group) {
-                    self.update_input(k, c, grad, alpha);
+                    input.learn(k, cache, sentence, c, grad, alpha);
                 }
             }
             tally.loss += loss as f64;
@@ -496,29 +559,35 @@ impl Run<'_> {
     /// CBOW: the mean of the context vectors predicts the centre word; every context vector
     /// gets the whole input-side gradient (word2vec's rule).
     #[inline(always)]
-    fn cbow_sentence<K: Kernel, O: OutputLayer>(
+    fn cbow_sentence<K: Kernel, I: InputSide, O: OutputLayer>(
         &self,
-        k: K,
-        out: &O,
+        step: &Step<'_, K, I, O>,
+        cache: &mut I::Cache,
         local: &mut Local,
         buffers: &mut Buffers,
-        alpha: f32,
         tally: &mut Tally,
     ) {
+        let Step {
+            k,
+            input,
+            out,
+            alpha,
+        } = *step;
         let sentence = &buffers.sentence;
         let n = sentence.len();
         for pos in 0..n {
-            self.prefetch_next::<O>(out, sentence, pos);
+            self.prefetch_next(input, out, sentence, pos);
             let reach = self.draw_window(&mut local.rng);
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
             if hi == lo {
                 continue;
             }
+            input.prepare(k, cache, sentence, lo..=hi);
             buffers.hidden.fill(0.0);
             for c in (lo..=hi).filter(|&c| c != pos) {
                 k.axpy(
                     1.0,
-                    self.input.row(sentence[c] as usize),
+                    input.vector(cache, sentence, c),
                     RowMut::from(&mut buffers.hidden[..]),
                 );
             }
@@ -534,7 +603,7 @@ impl Run<'_> {
                 alpha,
             );
             for c in (lo..=hi).filter(|&c| c != pos) {
-                self.update_input(k, sentence[c], &buffers.grad, alpha);
+                input.learn(k, cache, sentence, c, &buffers.grad, alpha);
             }
             tally.loss += loss as f64;
             tally.predictions += 1;
@@ -545,23 +614,19 @@ impl Run<'_> {
     /// output rows and the word that enters the window. Their loads are cache misses, and
     /// issuing them one word early hides them behind this word's work.
     #[inline(always)]
-    fn prefetch_next<O: OutputLayer>(&self, out: &O, sentence: &[u32], pos: usize) {
+    fn prefetch_next<I: InputSide, O: OutputLayer>(
+        &self,
+        input: &I,
+        out: &O,
+        sentence: &[u32],
+        pos: usize,
+    ) {
         if let Some(&next) = sentence.get(pos + 1) {
             out.prefetch(next);
         }
         if let Some(&entering) = sentence.get(pos + 1 + self.window) {
-            self.input.prefetch(entering as usize);
+            input.prefetch(entering);
         }
-    }
-
-    /// Moves input row `word` along the raw gradient `grad` by its step size.
-    #[inline(always)]
-    fn update_input<K: Kernel>(&self, k: K, word: u32, grad: &[f32], alpha: f32) {
-        let grad = Row::from(grad);
-        let rate = self
-            .input_rates
-            .rate(word as usize, alpha, || k.dot(grad, grad) / self.dim as f32);
-        k.axpy(rate, grad, self.input.row_mut(word as usize));
     }
 
     /// word2vec's dynamic window: the reach is uniform in 1..=window.
@@ -572,12 +637,34 @@ impl Run<'_> {
     }
 }
 
+/// What every step of a sentence is given: the kernel, the two sides of the model and the
+/// learning rate.
+struct Step<'a, K, I, O> {
+    k: K,
+    input: &'a I,
+    out: &'a O,
+    alpha: f32,
+}
+
+impl<K: Copy, I, O> Clone for Step<'_, K, I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K: Copy, I, O> Copy for Step<'_, K, I, O> {}
+
+/// Whether every input row holds finite numbers (training diverged if not).
+fn is_finite(rows: &SharedMatrix<'_>) -> bool {
+    (0..rows.rows()).all(|r| rows.row(r).iter().all(f32::is_finite))
+}
+
 struct Buffers {
     hidden: Vec<f32>,
     grad: Vec<f32>,
     /// One gradient row per context word of a skip-gram group.
     grads: Vec<f32>,
-    contexts: Vec<u32>,
+    /// Sentence positions of a centre word's contexts.
+    contexts: Vec<usize>,
     sentence: Vec<u32>,
 }
 
