@@ -946,4 +946,60 @@ total      55.56 %  5/9 seen of 11 questions";
         let p = parse_questions(&b": s\ncaf\xc3 a b c\n"[..], Path::new("q.txt")).unwrap();
         assert_eq!(p.value[0].questions[0][0], "caf\u{fffd}");
     }
+
+    /// With one bucket every n-gram shares one row, so an OOV word's vector is that row.
+    #[test]
+    fn oov_questions_use_ngram_vectors_and_are_reported_apart() {
+        use crate::subwords::NgramSettings;
+        use crate::vectors::NgramVectors;
+        let e = royals();
+        let settings = NgramSettings::new(3, 4, 1).unwrap();
+        // The shared row points where "king" does.
+        let row = array![[1.0f32, 0.0, 1.0, 0.0]];
+        let vectors = Vectors {
+            embeddings: e.clone(),
+            ngrams: Some(NgramVectors::dense(settings, row, 0).unwrap()),
+        };
+        let s = [
+            section(
+                "royal",
+                &[
+                    "man king woman queen",
+                    "man kingly woman queen",
+                    "man king woman queenly",
+                    "man xy woman queen",
+                ],
+            ),
+            section("apples", &["apple apples man woman"]),
+        ];
+        for method in [Method::Add, Method::Mul] {
+            let standard = evaluate_analogies(&e, &s, 100, method);
+            assert_eq!((standard.total.correct, standard.total.seen), (1, 1));
+            let oov = evaluate_analogies_oov(&vectors, &s, 100, method);
+            assert_eq!(oov.skipped, 4, "{method:?}");
+            // "xy" (<xy> is 4 characters) has n-grams; nothing is left without a vector.
+            assert_eq!(oov.no_vector, 0);
+            assert_eq!(oov.answer_not_candidate, 1);
+            assert_eq!(oov.total.seen, 4);
+            // kingly = king: queen; queenly is no candidate; xy = king: queen again.
+            assert_eq!(
+                oov.sections[0].score,
+                Score {
+                    correct: 2,
+                    seen: 3
+                },
+                "{method:?}"
+            );
+            assert_eq!(oov.semantic.seen, 4);
+            assert_eq!(oov.syntactic.seen, 0);
+        }
+        // With 8-character n-grams "xy" has none (no vector) while <kingly> is one.
+        let long = NgramSettings::new(8, 8, 1).unwrap();
+        let vectors = Vectors {
+            embeddings: e,
+            ngrams: Some(NgramVectors::dense(long, array![[1.0f32, 0.0, 1.0, 0.0]], 0).unwrap()),
+        };
+        let oov = evaluate_analogies_oov(&vectors, &s[..1], 100, Method::Add);
+        assert_eq!((oov.no_vector, oov.total.seen), (1, 2));
+    }
 }
