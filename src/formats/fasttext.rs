@@ -231,6 +231,8 @@ pub fn read<R: BufRead>(input: R, path: &Path, file_len: u64) -> Result<FastText
     } else {
         maxn
     };
+    // Written again as version 12, the model must keep meaning what it meant.
+    let raw_args = Args { maxn, ..raw_args };
     if bucket == 0 && maxn > 0 && minn <= maxn {
         return Err(fail(format!(
             "character n-grams ({minn} to {maxn}) but no buckets"
@@ -815,5 +817,17 @@ mod tests {
         let err = write_model(&model, &mut out).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(out.is_empty());
+    }
+
+    /// A model fastText itself wrote (tests/fixtures, see scripts/make-fasttext-fixture.py)
+    /// is written again byte for byte.
+    #[test]
+    fn fasttext_models_are_written_again_unchanged() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.fasttext.bin");
+        let bytes = std::fs::read(&path).unwrap();
+        let model = read_path(&path).unwrap();
+        let mut again = Vec::new();
+        write(&model, &mut again).unwrap();
+        assert!(again == bytes, "{} vs {} bytes", again.len(), bytes.len());
     }
 }
