@@ -5,7 +5,9 @@
 //! `sampler` → `model` → `train` → `eval` / `query` → `formats`. The library knows no flags,
 //! terminals or signals: the `w2v` binary turns arguments into these calls.
 //!
-//! The API: load a model or vectors ([`formats::load_embeddings`], [`formats::native`]),
+//! The API: load a model or vectors ([`formats::load_embeddings`], [`formats::native`], or
+//! [`formats::load_vectors`] for [`Vectors`] that also give words outside the vocabulary a
+//! vector from their character n-grams),
 //! look vectors up and query them ([`Embeddings`], [`query`], [`predict`]), read a corpus and
 //! train with settings ([`scan::scan`], [`model::Model`], [`train::train`] with an observer),
 //! evaluate ([`eval`]), write files ([`formats`]) and charts ([`plots`]). The hot path's

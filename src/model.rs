@@ -230,7 +230,8 @@ impl Model {
         let matrix = ndarray::Array2::from_shape_vec((rows, dim), self.input)
             .expect("input matrix is (V + buckets) × dim");
         let ngrams = NgramVectors::listed(settings, self.ngram_buckets, matrix, v)
-            .expect("a model's buckets are sorted and in range");
+            .expect("a model's buckets are sorted and in range")
+            .with_lowercase(self.settings.lowercase);
         Vectors {
             embeddings: Embeddings::new(words, vectors),
             ngrams: Some(ngrams),
@@ -250,6 +251,7 @@ impl Model {
             settings,
             buckets: Some(&self.ngram_buckets),
             rows,
+            lowercase: self.settings.lowercase,
         })
     }
 

@@ -23,6 +23,9 @@ pub struct NgramTable<'a> {
     pub buckets: Option<&'a [u32]>,
     /// One row per listed bucket, or `settings.buckets` rows when dense.
     pub rows: ArrayView2<'a, f32>,
+    /// The model was trained on lowercased text, so a word's n-grams are those of its
+    /// lowercase form (as the corpus reader would have made it).
+    pub lowercase: bool,
 }
 
 impl NgramTable<'_> {
@@ -41,6 +44,13 @@ impl NgramTable<'_> {
         let mut sum = vec![0f32; self.rows.ncols()];
         let (mut all, mut known) = (0usize, 0usize);
         let mut buckets = Vec::new();
+        let lower;
+        let word = if self.lowercase && word.chars().any(char::is_uppercase) {
+            lower = word.to_lowercase();
+            &lower
+        } else {
+            word
+        };
         // Bucket numbers: rows relative to a vocabulary of size 0.
         subwords::push_ngram_rows(word, self.settings, 0, &mut buckets);
         for bucket in buckets {
@@ -72,6 +82,7 @@ pub struct NgramVectors {
     /// moved in (word rows first) instead of copying its bucket rows out.
     rows: Array2<f32>,
     first: usize,
+    lowercase: bool,
 }
 
 impl NgramVectors {
@@ -89,6 +100,7 @@ impl NgramVectors {
             buckets: None,
             rows: matrix,
             first,
+            lowercase: false,
         })
     }
 
@@ -115,7 +127,13 @@ impl NgramVectors {
             buckets: Some(buckets),
             rows: matrix,
             first,
+            lowercase: false,
         })
+    }
+
+    /// Words were lowercased in training: look n-grams up for a word's lowercase form.
+    pub fn with_lowercase(self, lowercase: bool) -> Self {
+        NgramVectors { lowercase, ..self }
     }
 
     pub fn settings(&self) -> &NgramSettings {
@@ -127,6 +145,7 @@ impl NgramVectors {
             settings: &self.settings,
             buckets: self.buckets.as_deref(),
             rows: self.rows.slice(ndarray::s![self.first.., ..]),
+            lowercase: self.lowercase,
         }
     }
 
@@ -268,5 +287,16 @@ mod tests {
         assert!(NgramVectors::listed(s, vec![3, 2], Array2::zeros((2, 2)), 0).is_err());
         assert!(NgramVectors::listed(s, vec![97], Array2::zeros((1, 2)), 0).is_err());
         assert!(NgramVectors::listed(s, vec![1, 2], Array2::zeros((3, 2)), 0).is_err());
+    }
+
+    #[test]
+    fn lowercased_models_look_up_the_lowercase_form() {
+        let s = settings();
+        let table = dense();
+        let lower = table.word_vector("walks").unwrap();
+        assert_ne!(table.word_vector("Walks").unwrap(), lower);
+        let folding = dense().with_lowercase(true);
+        assert_eq!(folding.word_vector("Walks").unwrap(), lower);
+        assert_eq!(folding.settings(), &s);
     }
 }
