@@ -19,6 +19,7 @@
 
 pub mod corpus;
 mod csv_numbers;
+mod csv_records;
 pub mod diagnostics;
 pub mod embeddings;
 pub mod error;
@@ -28,6 +29,7 @@ pub(crate) mod kernels;
 pub mod model;
 pub mod plots;
 pub mod predict;
+pub mod projection;
 pub mod query;
 pub(crate) mod sampler;
 pub mod scan;

@@ -3,6 +3,7 @@
 mod eval;
 mod failure;
 mod paths;
+mod plot;
 mod progress;
 mod query;
 mod train;
@@ -47,8 +48,11 @@ enum Command {
     Analogy(AnalogyArgs),
     /// Print the most probable centre words for a context under a hierarchical-softmax model.
     Predict(PredictArgs),
-    /// Draw a `train --diagnostics` CSV as an SVG chart.
-    PlotDiagnostics(PlotDiagnosticsArgs),
+    /// Draw a chart (SVG or PNG): loss curves, a word map, or gradient diagnostics.
+    Plot(plot::PlotArgs),
+    /// `plot diagnostics` under its earlier name, kept so scripts keep working.
+    #[command(hide = true)]
+    PlotDiagnostics(plot::PlotDiagnosticsArgs),
 }
 
 /// Options also answer to the names word2vec, gensim and fastText users type (`--size`,
@@ -160,7 +164,7 @@ pub(crate) struct TrainArgs {
     #[arg(long, alias = "loss_log")]
     loss_log: Option<Destination>,
     /// Write sampled hierarchical-softmax gradient statistics per epoch, by tree depth and
-    /// frequency band, as CSV (draw them with `w2v plot-diagnostics`); `-` writes it to stdout.
+    /// frequency band, as CSV (draw them with `w2v plot diagnostics`); `-` writes it to stdout.
     #[arg(long)]
     diagnostics: Option<Destination>,
     /// No progress bars, epoch lines or summary.
@@ -431,7 +435,10 @@ fn run(cli: Cli) -> CliResult {
         Command::Vector(args) => query::vector(args),
         Command::Analogy(args) => query::analogy(args),
         Command::Predict(args) => query::predict(args),
-        Command::PlotDiagnostics(args) => plot_diagnostics(args),
+        Command::Plot(args) => plot::plot(args),
+        Command::PlotDiagnostics(args) => {
+            plot::diagnostics(args, Some(w2v::plots::ImageFormat::Svg))
+        }
     }
 }
 
@@ -494,29 +501,4 @@ struct PredictArgs {
     /// Print one JSON document: {"context", "predictions": [{"word", "probability"}], ...}.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Args)]
-struct PlotDiagnosticsArgs {
-    /// A CSV written by `w2v train --diagnostics`.
-    csv: PathBuf,
-    /// Where to write the chart (SVG); `-` writes it to stdout.
-    #[arg(long, short)]
-    output: Destination,
-    /// Chart title [default: the CSV's file name].
-    #[arg(long)]
-    title: Option<String>,
-}
-
-fn plot_diagnostics(a: PlotDiagnosticsArgs) -> CliResult {
-    paths::check_outputs(&[("--output", &a.output)], &[("CSV", &a.csv)])?;
-    let rows = w2v::diagnostics::read_csv(&a.csv)?;
-    let title = a.title.unwrap_or_else(|| {
-        format!(
-            "hierarchical-softmax gradients: {}",
-            a.csv.file_name().unwrap_or_default().to_string_lossy()
-        )
-    });
-    let svg = w2v::plots::diagnostics::render(&rows, &title)?;
-    paths::write_output(&a.output, |out| out.write_all(svg.as_bytes()))
 }

@@ -1,18 +1,19 @@
 //! Gradient diagnostics for hierarchical softmax: how large the updates that reach each depth
 //! of the tree and each frequency band of target words are, and how often a saturated sigmoid
-//! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot-diagnostics`: see
+//! skips them (`w2v train --diagnostics FILE.csv`, drawn by `w2v plot diagnostics`: see
 //! [`crate::plots::diagnostics`]).
 //!
 //! Each training thread samples one hierarchical-softmax step in `SAMPLE_EVERY` and records
 //! every node on that step's path, so the cost is one counter per step; the sample only reads,
 //! so a run with diagnostics trains exactly the same model as one without.
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::csv_numbers::{fixed, scientific};
+use crate::csv_records::read_records;
 use crate::error::{Error, Result};
 
 /// One step in this many is recorded.
@@ -196,61 +197,17 @@ pub fn write_csv<W: Write>(rows: &[Row], out: W) -> std::io::Result<()> {
 
 /// Reads a file [`write_csv`] wrote; anything else is a one-line error naming the line.
 pub fn read_csv(path: &Path) -> Result<Vec<Row>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let bad = |line: u64, what: &str| {
-        Error::parse(path, line, format!("{what} (not a w2v diagnostics file?)"))
-    };
-    // `line` is where the error is when the csv error does not say.
-    let csv_error = |e: csv::Error, line: u64| {
-        let line = e.position().map_or(line, |p| p.line());
-        match e.into_kind() {
-            csv::ErrorKind::Io(e) => Error::io(path, e),
-            csv::ErrorKind::Utf8 { .. } => bad(line, "not UTF-8 text"),
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => bad(
-                line,
-                &format!("{len} fields where the header has {expected_len}"),
-            ),
-            csv::ErrorKind::Deserialize { err, .. } => {
-                let column = err.field().and_then(|f| CSV_FIELDS.get(f as usize));
-                let column = column.map_or(String::new(), |c| format!("{c}: "));
-                bad(line, &format!("{column}{}", err.kind()))
-            }
-            other => bad(line, &format!("{other:?}")),
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(BufReader::new(file));
-    let header = reader.headers().map_err(|e| csv_error(e, 1))?.clone();
-    if header.iter().ne(CSV_FIELDS) {
-        return Err(bad(1, "unexpected header"));
-    }
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let next_line = reader.position().line();
-        if !reader
-            .read_record(&mut record)
-            .map_err(|e| csv_error(e, next_line))?
-        {
-            break;
-        }
-        let line = record.position().map_or(next_line, |p| p.line());
-        let row: Row = record
-            .deserialize(Some(&header))
-            .map_err(|e| csv_error(e, line))?;
+    let rows = read_records(path, &CSV_FIELDS, "a w2v diagnostics file", |row: &Row| {
         let means = [
             ("mean_abs_grad", row.mean_abs_grad),
             ("mean_update_norm", row.mean_update_norm),
             ("saturated_share", row.saturated_share),
         ];
-        if let Some((column, _)) = means.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
-            return Err(bad(line, &format!("{column}: not a finite number >= 0")));
-        }
-        rows.push(row);
-    }
+        means
+            .iter()
+            .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
+            .map(|(column, _)| format!("{column}: not a finite number >= 0"))
+    })?;
     if rows.is_empty() {
         return Err(Error::format(path, "no diagnostics rows"));
     }

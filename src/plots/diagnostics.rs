@@ -1,9 +1,9 @@
-//! `w2v plot-diagnostics`: a diagnostics CSV as one chart of six panels (mean |g|, mean update
+//! `w2v plot diagnostics`: a diagnostics CSV as one chart of six panels (mean |g|, mean update
 //! norm and saturated share, each by tree depth and by frequency band), one line per epoch.
 
 use plotters::prelude::*;
 
-use super::{legend_row, render_svg, LinePanel, YAxis};
+use super::{legend_row, render_svg, Area, Chart, DrawResult, LinePanel, YAxis};
 use crate::diagnostics::{Grouping, Row};
 use crate::error::Result;
 
@@ -37,14 +37,33 @@ const METRICS: [Metric; 3] = [
     },
 ];
 
-/// The whole chart for `rows` (as read from a diagnostics CSV), titled `title`, as SVG text.
+/// The whole chart for `rows` (as read from a diagnostics CSV), titled `title`.
+pub struct DiagnosticsChart<'a> {
+    pub rows: &'a [Row],
+    pub title: &'a str,
+}
+
+/// The chart as SVG text.
 pub fn render(rows: &[Row], title: &str) -> Result<String> {
-    let mut epochs: Vec<u32> = rows.iter().map(|r| r.epoch).collect();
-    epochs.sort_unstable();
-    epochs.dedup();
-    render_svg((WIDTH, HEIGHT), |root| {
+    render_svg(&DiagnosticsChart { rows, title })
+}
+
+impl Chart for DiagnosticsChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> DrawResult<DB> {
+        let rows = self.rows;
+        let mut epochs: Vec<u32> = rows.iter().map(|r| r.epoch).collect();
+        epochs.sort_unstable();
+        epochs.dedup();
         let (header, body) = root.split_vertically(HEADER);
-        header.draw(&Text::new(title, (20, 10), ("sans-serif", 20).into_font()))?;
+        header.draw(&Text::new(
+            self.title,
+            (20, 10),
+            ("sans-serif", 20).into_font(),
+        ))?;
         let labels: Vec<String> = epochs.iter().map(|e| format!("epoch {e}")).collect();
         legend_row(&header, (20, 48), &labels)?;
         // Row-major: metric by metric, depth on the left and band on the right.
@@ -75,13 +94,15 @@ pub fn render(rows: &[Row], title: &str) -> Result<String> {
             LinePanel {
                 title: &title,
                 x_label,
+                y_label: "",
                 y,
                 series: &series,
+                markers: false,
             }
             .draw(area)?;
         }
         Ok(())
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
-//! Charts as SVG text, drawn with plotters' SVG backend: no system fonts or libraries (the
-//! viewer renders the text), and the library returns a `String` that the binary writes.
+//! Charts drawn with plotters, as SVG text or PNG images. Text in SVG is left to the viewer;
+//! PNG text is rasterised with an embedded font (DejaVu Sans, see `assets/fonts/`), so
+//! neither format needs a system font or library.
 //!
 //! Conventions every chart here keeps, so that tests (and readers of the file) can find the
-//! data: each data series is exactly one `<polyline>`; frames, grid lines, ticks and legend
-//! swatches are drawn as `<rect>` or `<line>`, never as polylines.
+//! data: each data series is exactly one `<polyline>`, each data point marker one `<circle>`;
+//! frames, grid lines, ticks and legend swatches are drawn as `<rect>` or `<line>`, never as
+//! polylines or circles.
 
 pub mod diagnostics;
+pub mod loss;
+pub mod map;
 
 use std::ops::Range;
+use std::sync::Once;
 
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordi32;
@@ -39,29 +44,108 @@ const FRAME: RGBColor = RGBColor(0x44, 0x44, 0x44);
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 const FONT: &str = "sans-serif";
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DrawResult<T = ()> = std::result::Result<
-    T,
-    DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>,
->;
+/// DejaVu Sans 2.37 (Bitstream Vera licence: free to embed and redistribute with its notice,
+/// `assets/fonts/LICENSE-DejaVu.txt`).
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-/// Draws a `width` x `height` chart with `draw` on a white background and returns the SVG.
-pub fn render_svg(
-    (width, height): (u32, u32),
-    draw: impl FnOnce(&Area<'_>) -> DrawResult,
-) -> Result<String> {
+/// Makes the embedded font plotters' `sans-serif`: plotters lays text out (and rasterises it
+/// for PNG) only with registered fonts.
+fn register_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The bytes are a font file checked in with the source: parsing cannot fail.
+        if plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_err() {
+            unreachable!("the embedded font parses");
+        }
+    });
+}
+
+/// An area of any backend charts are drawn on.
+pub type Area<DB> = DrawingArea<DB, Shift>;
+/// What drawing on backend `DB` returns.
+pub type DrawResult<DB, T = ()> =
+    std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A chart: its size in pixels, and how it is drawn on any backend.
+pub trait Chart {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> DrawResult<DB>;
+}
+
+/// The image formats charts are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// Scalable text; the viewer renders the text.
+    Svg,
+    /// A bitmap, text rasterised with the embedded font.
+    Png,
+}
+
+impl ImageFormat {
+    /// The format a file extension names (`svg`, `png`, any case).
+    pub fn from_extension(extension: &str) -> Option<ImageFormat> {
+        match extension.to_ascii_lowercase().as_str() {
+            "svg" => Some(ImageFormat::Svg),
+            "png" => Some(ImageFormat::Png),
+            _ => None,
+        }
+    }
+
+    /// Whether the bytes are binary (garbage on a terminal).
+    pub fn is_binary(self) -> bool {
+        self == ImageFormat::Png
+    }
+}
+
+/// Draws `chart` on a white background in `format`.
+pub fn render(chart: &impl Chart, format: ImageFormat) -> Result<Vec<u8>> {
+    match format {
+        ImageFormat::Svg => render_svg(chart).map(String::into_bytes),
+        ImageFormat::Png => render_png(chart),
+    }
+}
+
+fn chart_error(e: impl std::fmt::Display) -> Error {
+    Error::Chart {
+        message: e.to_string(),
+    }
+}
+
+/// Draws `chart` on a white background and returns the SVG text.
+pub fn render_svg(chart: &impl Chart) -> Result<String> {
+    register_font();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let drawn = root
-            .fill(&WHITE)
-            .and_then(|()| draw(&root))
-            .and_then(|()| root.present());
-        drawn.map_err(|e| Error::Chart {
-            message: e.to_string(),
-        })?;
+        let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
+        root.fill(&WHITE)
+            .and_then(|()| chart.draw(&root))
+            .and_then(|()| root.present())
+            .map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+/// Draws `chart` on a white background and returns the PNG file's bytes (8-bit RGB).
+pub fn render_png(chart: &impl Chart) -> Result<Vec<u8>> {
+    register_font();
+    let (width, height) = chart.size();
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        root.fill(&WHITE)
+            .and_then(|()| chart.draw(&root))
+            .and_then(|()| root.present())
+            .map_err(chart_error)?;
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(&pixels))
+        .map_err(chart_error)?;
+    Ok(png)
 }
 
 /// A y axis: linear from 0, or log10 over whole decades when the values span more than 100x.
@@ -106,13 +190,17 @@ impl YAxis {
 pub struct LinePanel<'a> {
     pub title: &'a str,
     pub x_label: &'a str,
+    /// The y axis's description; empty for none.
+    pub y_label: &'a str,
     pub y: YAxis,
     /// One line per series, in palette order; points the y axis cannot show are left out.
     pub series: &'a [Vec<(i32, f64)>],
+    /// Also mark each point with a circle (so a one-point series shows).
+    pub markers: bool,
 }
 
 impl LinePanel<'_> {
-    pub fn draw(&self, area: &Area<'_>) -> DrawResult {
+    pub fn draw<DB: DrawingBackend>(&self, area: &Area<DB>) -> DrawResult<DB> {
         let points = self.series.iter().flatten();
         let x_lo = points.clone().map(|p| p.0).min().unwrap_or(0);
         let x_hi = points.map(|p| p.0).max().unwrap_or(1).max(x_lo + 1);
@@ -121,7 +209,7 @@ impl LinePanel<'_> {
             .caption(self.title, (FONT, 16))
             .margin(8)
             .x_label_area_size(40)
-            .y_label_area_size(56);
+            .y_label_area_size(if self.y_label.is_empty() { 56 } else { 76 });
         match self.y {
             YAxis::Linear(ref range) => {
                 let chart = chart.build_cartesian_2d(x_lo..x_hi, range.clone())?;
@@ -138,13 +226,13 @@ impl LinePanel<'_> {
         }
     }
 
-    fn finish<Y>(
+    fn finish<DB: DrawingBackend, Y>(
         &self,
-        mut chart: ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordi32, Y>>,
+        mut chart: ChartContext<'_, DB, Cartesian2d<RangedCoordi32, Y>>,
         (x_lo, x_hi): (i32, i32),
         (y_lo, y_hi): (f64, f64),
         decades: Option<usize>,
-    ) -> DrawResult
+    ) -> DrawResult<DB>
     where
         Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
@@ -159,6 +247,9 @@ impl LinePanel<'_> {
             .x_label_formatter(&|x| x.to_string())
             .x_desc(self.x_label)
             .label_style((FONT, 14));
+        if !self.y_label.is_empty() {
+            mesh.y_desc(self.y_label);
+        }
         match decades {
             Some(decades) => mesh.y_labels(decades).y_label_formatter(&log_label),
             None => mesh.y_labels(6),
@@ -175,7 +266,11 @@ impl LinePanel<'_> {
                 .filter(|&(_, v)| self.y.shows(v))
                 .collect();
             if !shown.is_empty() {
-                chart.draw_series(LineSeries::new(shown, series_color(i).stroke_width(2)))?;
+                let color = series_color(i);
+                if self.markers {
+                    chart.draw_series(shown.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+                }
+                chart.draw_series(LineSeries::new(shown, color.stroke_width(2)))?;
             }
         }
         Ok(())
@@ -183,7 +278,11 @@ impl LinePanel<'_> {
 }
 
 /// A row of legend entries (swatch and label) across the top of `area`.
-pub fn legend_row<S: AsRef<str>>(area: &Area<'_>, (x, y): (i32, i32), labels: &[S]) -> DrawResult {
+pub fn legend_row<DB: DrawingBackend, S: AsRef<str>>(
+    area: &Area<DB>,
+    (x, y): (i32, i32),
+    labels: &[S],
+) -> DrawResult<DB> {
     let mut x = x;
     for (i, label) in labels.iter().enumerate() {
         let label = label.as_ref();
@@ -197,6 +296,27 @@ pub fn legend_row<S: AsRef<str>>(area: &Area<'_>, (x, y): (i32, i32), labels: &[
             (FONT, 14).into_font(),
         ))?;
         x += 40 + 8 * label.len() as i32;
+    }
+    Ok(())
+}
+
+/// Legend entries (swatch and label) one under another, from (`x`, `y`) down.
+pub fn legend_column<DB: DrawingBackend, S: AsRef<str>>(
+    area: &Area<DB>,
+    (x, y): (i32, i32),
+    labels: &[S],
+) -> DrawResult<DB> {
+    for (i, label) in labels.iter().enumerate() {
+        let y = y + 22 * i as i32;
+        area.draw(&Rectangle::new(
+            [(x, y - 2), (x + 20, y + 1)],
+            series_color(i).filled(),
+        ))?;
+        area.draw(&Text::new(
+            label.as_ref().to_string(),
+            (x + 26, y - 7),
+            (FONT, 14).into_font(),
+        ))?;
     }
     Ok(())
 }

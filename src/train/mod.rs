@@ -11,7 +11,7 @@ mod loss_log;
 pub(crate) mod output;
 pub(crate) mod rates;
 
-pub use loss_log::{write_loss_csv, LOSS_CSV_FIELDS};
+pub use loss_log::{read_loss_csv, write_loss_csv, LossRecord, LOSS_CSV_FIELDS};
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
