@@ -153,6 +153,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A word outside the vocabulary of a model with character n-grams, none of whose
+    /// n-grams has a row either: there is nothing to build its vector from.
+    #[error("'{word}' is not in the vocabulary and none of its character n-grams is known")]
+    NoKnownNgrams { word: String },
 }
 
 /// What was being done with the corpus's temporary file when it failed.
@@ -242,6 +246,7 @@ mod tests {
                 alpha: 1e6,
             },
             Error::unknown_word("horse"),
+            Error::NoKnownNgrams { word: "zzz".into() },
         ];
         for e in &errors {
             let s = e.to_string();

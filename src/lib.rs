@@ -6,7 +6,9 @@
 //! `formats`. The library knows no flags, terminals or signals: the `w2v` binary turns
 //! arguments into these calls.
 //!
-//! The API: load a model or vectors ([`formats::load_embeddings`], [`formats::native`]),
+//! The API: load a model or vectors ([`formats::load_embeddings`], [`formats::native`], or
+//! [`formats::load_vectors`] for [`Vectors`] that also give words outside the vocabulary a
+//! vector from their character n-grams),
 //! look vectors up and query them ([`Embeddings`], [`query`], [`predict`]), read a corpus and
 //! train with settings ([`scan::scan`], [`model::Model`], [`train::train`] with an observer),
 //! evaluate ([`eval`]), write files ([`formats`]) and charts ([`plots`]). The hot path's
@@ -39,10 +41,12 @@ pub(crate) mod spill;
 pub mod subwords;
 pub mod train;
 pub mod tree;
+pub mod vectors;
 pub mod vocab;
 
 pub use embeddings::Embeddings;
 pub use error::{Error, Result};
+pub use vectors::Vectors;
 
 /// The hot path's parts, public only with the `internals` feature, for the kernel
 /// micro-benchmarks (`benches/kernels.rs`) and the corpus generator example: not an API.

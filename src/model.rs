@@ -8,6 +8,7 @@ use crate::corpus::Tokenizer;
 use crate::embeddings::Embeddings;
 use crate::subwords::{occupied_buckets, BucketRows, NgramSettings, WordRows};
 use crate::tree::Tree;
+use crate::vectors::{NgramTable, NgramVectors, Vectors};
 use crate::vocab::Vocab;
 
 /// The tree hierarchical softmax walks.
@@ -204,29 +205,73 @@ impl Model {
     /// The word vectors, for export, evaluation and queries: a word's input row, or with
     /// subwords the mean of its rows (fastText's word vector).
     pub fn into_embeddings(self) -> Embeddings {
+        self.into_vectors().embeddings
+    }
+
+    /// The word vectors and, with subwords, the n-gram rows that give vectors to words
+    /// outside the vocabulary. The input matrix is moved, not copied.
+    pub fn into_vectors(self) -> Vectors {
         let (v, dim) = (self.vocab.len(), self.settings.dim);
-        let vectors = match self.word_rows() {
-            None => {
-                let mut input = self.input;
-                input.truncate(v * dim);
-                ndarray::Array2::from_shape_vec((v, dim), input).expect("input matrix is V × dim")
-            }
-            Some(table) => {
-                let mut vectors = ndarray::Array2::zeros((v, dim));
-                for (word, mut out) in vectors.rows_mut().into_iter().enumerate() {
-                    let rows = table.of(word);
-                    for &r in rows {
-                        let row = &self.input[r as usize * dim..(r as usize + 1) * dim];
-                        out.iter_mut().zip(row).for_each(|(o, x)| *o += x);
-                    }
-                    // As fastText: the sum times 1/n, with 1/n computed in double.
-                    let scale = (1.0 / rows.len() as f64) as f32;
-                    out.iter_mut().for_each(|o| *o *= scale);
-                }
-                vectors
-            }
+        let Some(settings) = self.settings.subwords else {
+            let mut input = self.input;
+            input.truncate(v * dim);
+            let vectors =
+                ndarray::Array2::from_shape_vec((v, dim), input).expect("input matrix is V × dim");
+            return Vectors::from(Embeddings::new(self.vocab.words().to_vec(), vectors));
         };
-        Embeddings::new(self.vocab.words().to_vec(), vectors)
+        let mut vectors = ndarray::Array2::zeros((v, dim));
+        for (word, mut out) in vectors.rows_mut().into_iter().enumerate() {
+            out.iter_mut()
+                .zip(self.input_vector(word as u32))
+                .for_each(|(o, x)| *o = x);
+        }
+        let words = self.vocab.words().to_vec();
+        let rows = v + self.ngram_buckets.len();
+        let matrix = ndarray::Array2::from_shape_vec((rows, dim), self.input)
+            .expect("input matrix is (V + buckets) × dim");
+        let ngrams = NgramVectors::listed(settings, self.ngram_buckets, matrix, v)
+            .expect("a model's buckets are sorted and in range")
+            .with_lowercase(self.settings.lowercase);
+        Vectors {
+            embeddings: Embeddings::new(words, vectors),
+            ngrams: Some(ngrams),
+        }
+    }
+
+    /// The n-gram rows, borrowed, with subwords.
+    pub fn ngram_table(&self) -> Option<NgramTable<'_>> {
+        let (v, dim) = (self.vocab.len(), self.settings.dim);
+        let settings = self.settings.subwords.as_ref()?;
+        let rows = ndarray::ArrayView2::from_shape(
+            (self.ngram_buckets.len(), dim),
+            &self.input[v * dim..(v + self.ngram_buckets.len()) * dim],
+        )
+        .expect("input matrix is (V + buckets) × dim");
+        Some(NgramTable {
+            settings,
+            buckets: Some(&self.ngram_buckets),
+            rows,
+            lowercase: self.settings.lowercase,
+        })
+    }
+
+    /// The input vector of vocabulary word `word`: its row, or with subwords the mean of its
+    /// own row and its n-gram rows (summed in f32, times 1/n computed in f64, as fastText).
+    pub fn input_vector(&self, word: u32) -> Vec<f32> {
+        let dim = self.settings.dim;
+        let row = |r: u32| &self.input[r as usize * dim..(r as usize + 1) * dim];
+        let Some(layout) = self.bucket_rows() else {
+            return row(word).to_vec();
+        };
+        let mut rows = vec![word];
+        layout.push_rows(&self.vocab.words()[word as usize], &mut rows);
+        let mut sum = vec![0f32; dim];
+        for &r in &rows {
+            sum.iter_mut().zip(row(r)).for_each(|(s, x)| *s += x);
+        }
+        let scale = (1.0 / rows.len() as f64) as f32;
+        sum.iter_mut().for_each(|s| *s *= scale);
+        sum
     }
 
     /// Refuses settings that cannot train, naming the setting, before any work is done.

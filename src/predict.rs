@@ -34,18 +34,43 @@ pub struct PredictResult {
     pub nodes_visited: usize,
 }
 
-/// The mean of the context words' input vectors: CBOW's hidden vector. An empty context gives
-/// the zero vector, under which every branch is a coin flip.
+/// The mean of the context words' input vectors: CBOW's hidden vector. A word's input vector
+/// is its row, or with subwords the mean of its own and its n-gram rows (what training
+/// averages). An empty context gives the zero vector, under which every branch is a coin flip.
 pub fn hidden_from_context(model: &Model, context: &[u32]) -> Vec<f32> {
-    let dim = model.dim();
+    let vectors: Vec<Vec<f32>> = context.iter().map(|&w| model.input_vector(w)).collect();
+    mean_vector(model.dim(), &vectors)
+}
+
+/// [`hidden_from_context`] for words given as text: a word outside the vocabulary takes its
+/// vector from its character n-grams when the model has them ([`Error::UnknownWord`] when it
+/// has none, [`Error::NoKnownNgrams`] when none of the word's n-grams has a row).
+pub fn hidden_from_words(model: &Model, context: &[&str]) -> Result<Vec<f32>> {
+    let vectors = context
+        .iter()
+        .map(|&word| match model.vocab.id(word) {
+            Some(id) => Ok(model.input_vector(id)),
+            None => model
+                .ngram_table()
+                .ok_or_else(|| Error::unknown_word(word))?
+                .word_vector(word)
+                .ok_or_else(|| Error::NoKnownNgrams {
+                    word: word.to_string(),
+                }),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(mean_vector(model.dim(), &vectors))
+}
+
+/// The mean of `vectors`, summed in f64; zeros for none.
+fn mean_vector(dim: usize, vectors: &[Vec<f32>]) -> Vec<f32> {
     let mut sum = vec![0f64; dim];
-    for &w in context {
-        let row = &model.input[w as usize * dim..(w as usize + 1) * dim];
-        for (s, x) in sum.iter_mut().zip(row) {
+    for v in vectors {
+        for (s, x) in sum.iter_mut().zip(v) {
             *s += *x as f64;
         }
     }
-    let n = context.len().max(1) as f64;
+    let n = vectors.len().max(1) as f64;
     sum.into_iter().map(|s| (s / n) as f32).collect()
 }
 
@@ -110,7 +135,7 @@ impl<'a> Predictor<'a> {
         let dim = model.dim();
         if v != model.vocab.len()
             || model.nodes.len() != (v - 1) * dim
-            || model.input.len() != v * dim
+            || model.input.len() != (v + model.ngram_buckets.len()) * dim
         {
             return Err(Error::Unsupported(
                 "the model's tree, vocabulary and matrices disagree in size".into(),

@@ -7,14 +7,71 @@ use ndarray::{s, Array2, ArrayView1};
 
 use crate::eval::analogy::Method;
 use crate::eval::{lowercase_index, normalize_rows};
-use crate::{Embeddings, Error, Result};
+use crate::{Embeddings, Error, Result, Vectors};
 
 /// The `k` words most cosine-similar to `word`, best first, without the word itself. Normalises
 /// the whole matrix per call; for many queries normalise once and use [`nearest_to_vector`].
 pub fn similar(emb: &Embeddings, word: &str, k: usize) -> Result<Vec<(String, f32)>> {
-    let row = find_row(emb, word).ok_or_else(|| Error::unknown_word(word))?;
+    similar_with(emb, None, word, k)
+}
+
+/// [`similar`] for any word: one outside the vocabulary is placed by its character n-grams
+/// when the vectors have them (see [`Vectors::oov_vector`]); the neighbours are vocabulary
+/// words.
+pub fn similar_any(vectors: &Vectors, word: &str, k: usize) -> Result<Vec<(String, f32)>> {
+    similar_with(&vectors.embeddings, Some(vectors), word, k)
+}
+
+/// A query word: a vocabulary row, or a vector made for a word outside the vocabulary.
+enum Term {
+    Row(usize),
+    Made(Vec<f32>),
+}
+
+impl Term {
+    fn find(emb: &Embeddings, oov: Option<&Vectors>, word: &str) -> Result<Term> {
+        match (find_row(emb, word), oov) {
+            (Some(row), _) => Ok(Term::Row(row)),
+            (None, Some(vectors)) => vectors.oov_vector(word).map(Term::Made),
+            (None, None) => Err(Error::unknown_word(word)),
+        }
+    }
+
+    /// The row to leave out of the answers, if the word has one.
+    fn row(&self) -> Option<usize> {
+        match self {
+            Term::Row(row) => Some(*row),
+            Term::Made(_) => None,
+        }
+    }
+
+    /// The unit-length vector.
+    fn unit(&self, emb: &Embeddings) -> ndarray::Array1<f32> {
+        let v = match self {
+            Term::Row(row) => emb.vector(*row).to_owned(),
+            Term::Made(v) => ndarray::Array1::from(v.clone()),
+        };
+        let n = v.len();
+        normalize_rows(v.into_shape_with_order((1, n)).expect("one row").view())
+            .row(0)
+            .to_owned()
+    }
+}
+
+fn similar_with(
+    emb: &Embeddings,
+    oov: Option<&Vectors>,
+    word: &str,
+    k: usize,
+) -> Result<Vec<(String, f32)>> {
+    let term = Term::find(emb, oov, word)?;
     let normed = emb.normalized();
-    let hits = nearest_to_vector(&normed, normed.row(row), k, &[row]);
+    let exclude: Vec<usize> = term.row().into_iter().collect();
+    let unit = match &term {
+        Term::Row(row) => normed.row(*row).to_owned(),
+        Term::Made(_) => term.unit(emb),
+    };
+    let hits = nearest_to_vector(&normed, unit.view(), k, &exclude);
     Ok(hits
         .into_iter()
         .map(|(i, score)| (emb.words[i].clone(), score))
@@ -69,24 +126,61 @@ pub fn vector<'a>(emb: &'a Embeddings, word: &str) -> Result<(&'a str, ArrayView
 /// words themselves may be rarer.
 pub fn analogy(
     emb: &Embeddings,
+    words: [&str; 3],
+    k: usize,
+    method: Method,
+    restrict: Option<usize>,
+) -> Result<Vec<(String, f32)>> {
+    analogy_with(emb, None, words, k, method, restrict)
+}
+
+/// [`analogy`] where a, b and c may be outside the vocabulary, placed by their character
+/// n-grams when the vectors have them; answers are vocabulary words.
+pub fn analogy_any(
+    vectors: &Vectors,
+    words: [&str; 3],
+    k: usize,
+    method: Method,
+    restrict: Option<usize>,
+) -> Result<Vec<(String, f32)>> {
+    analogy_with(
+        &vectors.embeddings,
+        Some(vectors),
+        words,
+        k,
+        method,
+        restrict,
+    )
+}
+
+fn analogy_with(
+    emb: &Embeddings,
+    oov: Option<&Vectors>,
     [a, b, c]: [&str; 3],
     k: usize,
     method: Method,
     restrict: Option<usize>,
 ) -> Result<Vec<(String, f32)>> {
-    let row = |w: &str| find_row(emb, w).ok_or_else(|| Error::unknown_word(w));
-    let (ra, rb, rc) = (row(a)?, row(b)?, row(c)?);
+    let terms = [
+        Term::find(emb, oov, a)?,
+        Term::find(emb, oov, b)?,
+        Term::find(emb, oov, c)?,
+    ];
     let n = restrict.map_or(emb.len(), |r| r.min(emb.len()));
     let candidates = normalize_rows(emb.vectors.slice(s![..n, ..]));
-    let cosines = |row: usize| {
-        let unit = normalize_rows(emb.vectors.slice(s![row..row + 1, ..]));
-        candidates.dot(&unit.row(0))
+    let cosines = |term: &Term| match term {
+        Term::Row(row) => {
+            let unit = normalize_rows(emb.vectors.slice(s![*row..*row + 1, ..]));
+            candidates.dot(&unit.row(0))
+        }
+        Term::Made(_) => candidates.dot(&term.unit(emb)),
     };
-    let (ca, cb, cc) = (cosines(ra), cosines(rb), cosines(rc));
+    let (ca, cb, cc) = (cosines(&terms[0]), cosines(&terms[1]), cosines(&terms[2]));
     let scores: Vec<f32> = (0..n)
         .map(|i| method.combine(ca[i], cb[i], cc[i]))
         .collect();
-    Ok(best(&scores, k, &[ra, rb, rc])
+    let exclude: Vec<usize> = terms.iter().filter_map(Term::row).collect();
+    Ok(best(&scores, k, &exclude)
         .into_iter()
         .map(|(i, score)| (emb.words[i].clone(), score))
         .collect())

@@ -16,5 +16,14 @@ fuzz_target!(|data: &[u8]| {
         let _ = model.word_vector("café");
         let _ = model.word_vector("");
         let _ = model.to_embeddings();
+        // What loads can be written again and reads back; OOV vectors never panic.
+        let mut bytes = Vec::new();
+        if w2v::formats::fasttext::write(&model, &mut bytes).is_ok() {
+            let again = w2v::formats::fasttext::read(&bytes[..], path, bytes.len() as u64);
+            assert!(again.is_ok(), "a written model reads back");
+        }
+        let vectors = model.into_vectors();
+        let _ = vectors.oov_vector("café");
+        let _ = vectors.oov_vector("");
     }
 });

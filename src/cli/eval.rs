@@ -7,7 +7,7 @@ use serde::Serialize;
 use w2v::eval::{analogy, similarity, Parsed, Warning};
 use w2v::Error;
 
-use super::{CliResult, EvalArgs};
+use super::{CliResult, EvalArgs, Failure};
 
 /// A report with the file it scores, for JSON.
 #[derive(Serialize)]
@@ -17,18 +17,36 @@ struct FromFile<'a, T: Serialize> {
     report: T,
 }
 
+/// A standard report, and with `--oov` the one on what it skipped.
+#[derive(Serialize)]
+struct WithOov<T: Serialize, O: Serialize> {
+    #[serde(flatten)]
+    standard: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oov: Option<O>,
+}
+
 #[derive(Serialize)]
 struct Reports<'a> {
     model: &'a Path,
-    analogies: Vec<FromFile<'a, analogy::AnalogyReport>>,
-    similarity: Vec<FromFile<'a, similarity::SimilarityReport>>,
+    analogies: Vec<FromFile<'a, WithOov<analogy::AnalogyReport, analogy::OovAnalogyReport>>>,
+    similarity:
+        Vec<FromFile<'a, WithOov<similarity::SimilarityReport, similarity::OovSimilarityReport>>>,
 }
 
 pub fn eval(a: EvalArgs) -> CliResult {
     // Test files first: a typo in one should not cost loading a large model.
     let questions = load_all(&a.analogies, analogy::load_questions)?;
     let pairs = load_all(&a.similarity, similarity::load_pairs)?;
-    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
+    let vectors = w2v::formats::load_vectors(&a.model, a.input_format.format())?;
+    if a.oov && vectors.ngrams.is_none() {
+        return Err(Failure::Usage(format!(
+            "--oov scores words outside the vocabulary by their character n-grams, and {} has \
+             none (a word2vec file, or a model trained without --minn/--maxn)",
+            a.model.display()
+        )));
+    }
+    let emb = &vectors.embeddings;
     let method = a.method.method();
     // 0 lifts the restriction, as in word2vec's compute-accuracy.
     let restrict = match a.restrict {
@@ -41,20 +59,35 @@ pub fn eval(a: EvalArgs) -> CliResult {
             .iter()
             .map(|(file, sections)| FromFile {
                 file,
-                report: analogy::evaluate_analogies(&emb, sections, restrict, method),
+                report: WithOov {
+                    standard: analogy::evaluate_analogies(emb, sections, restrict, method),
+                    oov: a.oov.then(|| {
+                        analogy::evaluate_analogies_oov(&vectors, sections, restrict, method)
+                    }),
+                },
             })
             .collect(),
         similarity: pairs
             .iter()
             .map(|(file, pairs)| FromFile {
                 file,
-                report: similarity::evaluate_similarity(&emb, pairs),
+                report: WithOov {
+                    standard: similarity::evaluate_similarity(emb, pairs),
+                    oov: a
+                        .oov
+                        .then(|| similarity::evaluate_similarity_oov(&vectors, pairs)),
+                },
             })
             .collect(),
     };
     // A file that scores nothing is an error, not a report of n/a.
     for r in &reports.analogies {
-        if r.report.total.seen == 0 {
+        let oov_seen = r.report.oov.as_ref().map_or(0, |o| o.total.seen);
+        let r = FromFile {
+            file: r.file,
+            report: &r.report.standard,
+        };
+        if r.report.total.seen == 0 && oov_seen == 0 {
             let words = if r.report.restrict < emb.len() {
                 format!("the {} most frequent words of", r.report.restrict)
             } else {
@@ -69,8 +102,14 @@ pub fn eval(a: EvalArgs) -> CliResult {
         }
     }
     for r in &reports.similarity {
-        if r.report.spearman.is_none() {
-            return Err(Error::format(r.file, no_correlation(&r.report, &a.model)).into());
+        let oov_scored = r
+            .report
+            .oov
+            .as_ref()
+            .is_some_and(|o| o.all_spearman.is_some());
+        if r.report.standard.spearman.is_none() && !oov_scored {
+            let message = no_correlation(&r.report.standard, &a.model);
+            return Err(Error::format(r.file, message).into());
         }
     }
     if a.json {
@@ -80,16 +119,33 @@ pub fn eval(a: EvalArgs) -> CliResult {
     }
     let mut blocks = Vec::new();
     for r in &reports.analogies {
+        let standard = &r.report.standard;
         blocks.push(format!(
             "{} ({}, {} most frequent words)\n{}",
             r.file.display(),
-            r.report.method,
-            r.report.restrict,
-            r.report
+            standard.method,
+            standard.restrict,
+            standard
         ));
     }
     for r in &reports.similarity {
-        blocks.push(format!("{}: {}", r.file.display(), r.report));
+        blocks.push(format!("{}: {}", r.file.display(), r.report.standard));
+    }
+    // Out-of-vocabulary figures come after all the standard ones, apart.
+    for r in &reports.analogies {
+        if let Some(oov) = &r.report.oov {
+            blocks.push(format!(
+                "{} (out-of-vocabulary words from character n-grams; answers among the {} \
+                 most frequent words)\n{oov}",
+                r.file.display(),
+                r.report.standard.restrict
+            ));
+        }
+    }
+    for r in &reports.similarity {
+        if let Some(oov) = &r.report.oov {
+            blocks.push(format!("{}: {oov}", r.file.display()));
+        }
     }
     // Analogy blocks are separated by a blank line; the last line of an analogies-only run is
     // the total, which scripts read.

@@ -242,6 +242,11 @@ struct EvalArgs {
     /// Analogy scoring: 3CosAdd or 3CosMul.
     #[arg(long, value_enum, default_value_t = MethodArg::Add)]
     method: MethodArg,
+    /// Also score the questions and pairs the standard protocol skips, building vectors for
+    /// words outside the vocabulary from their character n-grams; reported separately, after
+    /// the standard figures (and as "oov" in --json).
+    #[arg(long)]
+    oov: bool,
     /// Print the results as one JSON document.
     #[arg(long)]
     json: bool,
@@ -294,7 +299,7 @@ struct ExportArgs {
     input_format: InputFormatArg,
     /// The format to write (the input's is --input-format).
     #[arg(long, value_enum)]
-    format: FormatArg,
+    format: ExportFormatArg,
     /// Where to write the vectors; `-` writes them to stdout.
     #[arg(long, short)]
     output: Destination,
@@ -318,6 +323,31 @@ impl FormatArg {
             FormatArg::Text => word2vec_text::write(emb, out),
             FormatArg::Binary => word2vec_binary::write(emb, out),
             FormatArg::CText => word2vec_text::write_c_layout(emb, out),
+        }
+    }
+}
+
+/// What `export` writes: the word2vec layouts, or a whole fastText model.
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormatArg {
+    /// Text with shortest round-trip decimals: reads back bit for bit.
+    Text,
+    /// word2vec's binary: a space, D little-endian f32 and a newline per word.
+    Binary,
+    /// word2vec C's exact text bytes: six decimals (`%lf`), a space after every value.
+    CText,
+    /// fastText's `.bin` model (version 12), n-gram buckets included, for fastText and
+    /// gensim's `load_facebook_model`; from a w2v model or a fastText `.bin`.
+    Fasttext,
+}
+
+impl ExportFormatArg {
+    fn vectors(self) -> Option<FormatArg> {
+        match self {
+            ExportFormatArg::Text => Some(FormatArg::Text),
+            ExportFormatArg::Binary => Some(FormatArg::Binary),
+            ExportFormatArg::CText => Some(FormatArg::CText),
+            ExportFormatArg::Fasttext => None,
         }
     }
 }
@@ -431,11 +461,45 @@ fn run(cli: Cli) -> CliResult {
 
 fn export(a: ExportArgs) -> CliResult {
     paths::check_outputs(&[("--output", &a.output)], &[("model", &a.model)])?;
-    if let FormatArg::Binary = a.format {
+    if let ExportFormatArg::Binary | ExportFormatArg::Fasttext = a.format {
         paths::refuse_binary_on_terminal("--output", &a.output)?;
     }
+    let Some(format) = a.format.vectors() else {
+        return export_fasttext(&a);
+    };
     let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
-    paths::write_output(&a.output, |out| a.format.write(&emb, out))
+    paths::write_output(&a.output, |out| format.write(&emb, out))
+}
+
+/// A fastText model needs what only models have (counts, n-gram rows, the output layer), so
+/// word2vec vector files are refused rather than written with made-up parts.
+fn export_fasttext(a: &ExportArgs) -> CliResult {
+    use w2v::formats::{fasttext, native};
+    let head = read_head(&a.model)?;
+    if native::is_native(&head) {
+        let model = native::read_path(&a.model)?;
+        return paths::write_output(&a.output, |out| fasttext::write_model(&model, out));
+    }
+    if fasttext::is_fasttext(&head) {
+        let model = fasttext::read_path(&a.model)?;
+        return paths::write_output(&a.output, |out| fasttext::write(&model, out));
+    }
+    Err(Failure::Usage(format!(
+        "{}: --format fasttext needs a w2v model or a fastText .bin model (a word2vec vector \
+         file has no counts, n-grams or output layer)",
+        a.model.display()
+    )))
+}
+
+/// The first bytes of a file, enough for the magic numbers.
+fn read_head(path: &std::path::Path) -> CliResult<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| w2v::Error::io(path, e))?;
+    let mut head = Vec::new();
+    file.take(16)
+        .read_to_end(&mut head)
+        .map_err(|e| w2v::Error::io(path, e))?;
+    Ok(head)
 }
 
 #[derive(Args)]

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufWriter, ErrorKind, Write};
 
 use serde::Serialize;
 use w2v::query::WordIndex;
-use w2v::{Embeddings, Error};
+use w2v::Error;
 
 use super::{AnalogyArgs, CliResult, Failure, PredictArgs, SimilarArgs, VectorArgs};
 
@@ -80,8 +80,8 @@ struct Predictions<'a> {
 }
 
 pub fn similar(a: SimilarArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
-    let found = w2v::query::similar(&emb, &a.word, a.k)?;
+    let vectors = w2v::formats::load_vectors(&a.model, a.input_format.format())?;
+    let found = w2v::query::similar_any(&vectors, &a.word, a.k)?;
     if a.json {
         return print_json(&Neighbours {
             word: &a.word,
@@ -102,9 +102,9 @@ pub fn similar(a: SimilarArgs) -> CliResult {
 }
 
 pub fn analogy(a: AnalogyArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
+    let vectors = w2v::formats::load_vectors(&a.model, a.input_format.format())?;
     let method = a.method.method();
-    let answers = w2v::query::analogy(&emb, [&a.a, &a.b, &a.c], a.k, method, a.restrict)?;
+    let answers = w2v::query::analogy_any(&vectors, [&a.a, &a.b, &a.c], a.k, method, a.restrict)?;
     if a.json {
         return print_json(&Answers {
             a: &a.a,
@@ -133,12 +133,14 @@ enum Words<'a> {
     Stdin,
 }
 
-/// Words named on the command line must all exist (checked before anything is printed); words
-/// read from stdin are a stream, so an unknown one is a warning, and the exit code says at the
-/// end whether any was unknown.
+/// Words named on the command line must all have a vector (checked before anything is
+/// printed); words read from stdin are a stream, so one without is a warning, and the exit
+/// code says at the end whether any had none. Words outside the vocabulary get vectors from
+/// their character n-grams when the model has them.
 pub fn vector(a: VectorArgs) -> CliResult {
-    let emb = w2v::formats::load_embeddings(&a.model, a.input_format.format())?;
-    let index = WordIndex::new(&emb);
+    let vectors = w2v::formats::load_vectors(&a.model, a.input_format.format())?;
+    let emb = &vectors.embeddings;
+    let index = WordIndex::new(emb);
     let sources: Vec<Words> = if a.words.is_empty() {
         vec![Words::Stdin]
     } else {
@@ -150,19 +152,25 @@ pub fn vector(a: VectorArgs) -> CliResult {
             })
             .collect()
     };
+    let find = |word: &str| -> w2v::Result<(String, Vec<f32>)> {
+        match index.row(word) {
+            Some(row) => Ok((emb.words[row].clone(), emb.vector(row).to_vec())),
+            None => Ok((word.to_string(), vectors.oov_vector(word)?)),
+        }
+    };
     for source in &sources {
         if let Words::Given(w) = source {
-            index.row(w).ok_or_else(|| Error::unknown_word(*w))?;
+            find(w)?;
         }
     }
-    let mut printer = VectorPrinter::new(&emb, a.json);
+    let mut printer = VectorPrinter::new(emb.dim(), a.json);
     let (mut unknown, mut asked) = (Vec::new(), 0usize);
     let mut lookup = |word: &str, printer: &mut VectorPrinter| -> CliResult {
         asked += 1;
-        match index.row(word) {
-            Some(row) => printer.print(row),
-            None => {
-                eprintln!("w2v: warning: {}", Error::unknown_word(word));
+        match find(word) {
+            Ok((word, v)) => printer.print(word, v),
+            Err(e) => {
+                eprintln!("w2v: warning: {e}");
                 unknown.push(word.to_string());
                 Ok(())
             }
@@ -193,31 +201,27 @@ pub fn vector(a: VectorArgs) -> CliResult {
 
 /// Text lines go out as they are found (so `vector` works in a pipeline, a word at a time);
 /// JSON is one document at the end.
-struct VectorPrinter<'a> {
-    emb: &'a Embeddings,
+struct VectorPrinter {
+    dim: usize,
     json: Option<Vec<WordVector>>,
 }
 
-impl<'a> VectorPrinter<'a> {
-    fn new(emb: &'a Embeddings, json: bool) -> Self {
+impl VectorPrinter {
+    fn new(dim: usize, json: bool) -> Self {
         VectorPrinter {
-            emb,
+            dim,
             json: json.then(Vec::new),
         }
     }
 
-    fn print(&mut self, row: usize) -> CliResult {
-        let (word, v) = (&self.emb.words[row], self.emb.vector(row));
+    fn print(&mut self, word: String, vector: Vec<f32>) -> CliResult {
         if let Some(rows) = &mut self.json {
-            rows.push(WordVector {
-                word: word.clone(),
-                vector: v.to_vec(),
-            });
+            rows.push(WordVector { word, vector });
             return Ok(());
         }
         // Shortest round-trip floats, as `export --format text` writes them.
-        let mut line = word.clone();
-        for x in v {
+        let mut line = word;
+        for x in vector {
             line.push_str(&format!(" {x}"));
         }
         let mut out = std::io::stdout().lock();
@@ -230,7 +234,7 @@ impl<'a> VectorPrinter<'a> {
     fn finish(self, unknown: &[String]) -> CliResult {
         match self.json {
             Some(vectors) => print_json(&Vectors {
-                dim: self.emb.dim(),
+                dim: self.dim,
                 vectors,
                 unknown,
             }),
@@ -241,13 +245,9 @@ impl<'a> VectorPrinter<'a> {
 
 pub fn predict(a: PredictArgs) -> CliResult {
     let model = w2v::formats::native::read_path(&a.model)?;
-    let context = a
-        .context
-        .iter()
-        .map(|w| model.vocab.id(w).ok_or_else(|| Error::unknown_word(w)))
-        .collect::<w2v::Result<Vec<u32>>>()?;
+    let context: Vec<&str> = a.context.iter().map(String::as_str).collect();
+    let hidden = w2v::predict::hidden_from_words(&model, &context)?;
     let predictor = w2v::predict::Predictor::new(&model)?;
-    let hidden = w2v::predict::hidden_from_context(&model, &context);
     // k = V walks the whole tree and yields every word in order of probability.
     let k = if a.all { model.vocab.len() } else { a.k };
     let found = predictor.top_k(&hidden, k);

@@ -2,7 +2,7 @@
 //! and gensim's `evaluate_word_analogies(restrict_vocab=N, case_insensitive=True)` so numbers
 //! are comparable with published ones.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -14,7 +14,7 @@ use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use super::{for_each_line, lowercase_index, normalize_rows, nothing_usable, Parsed, Warning};
-use crate::{Embeddings, Error, Result};
+use crate::{Embeddings, Error, Result, Vectors};
 
 /// The Google set lists its five semantic sections first; the rest test morphology.
 const SEMANTIC_SECTIONS: usize = 5;
@@ -264,7 +264,7 @@ pub fn evaluate_analogies(
 
     let normed = normalize_rows(emb.vectors.slice(s![..n, ..]));
     let max_words = (BATCH_FLOATS / n.max(1)).clamp(48, 3072);
-    let predicted = answers(normed.view(), &rows, method, max_words);
+    let predicted = answers(normed.view(), n, &rows, method, max_words);
 
     let mut scores = vec![Score::default(); sections.len()];
     let mut answer_ranks: Vec<RankBand> = RANK_BAND_STARTS
@@ -312,16 +312,164 @@ pub fn evaluate_analogies(
     }
 }
 
-/// Predicted row per question (`usize::MAX` if every row was excluded). Batches turn the scoring
+/// The questions the in-vocabulary protocol of [`evaluate_analogies`] skips, scored with
+/// vectors made for the missing words (`eval --oov`), reported apart so that the standard
+/// figures stay comparable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OovAnalogyReport {
+    /// Questions [`evaluate_analogies`] skipped with the same restriction.
+    pub skipped: usize,
+    /// Of those, the ones scored here, by section; answers are still searched among the
+    /// restricted vocabulary.
+    pub sections: Vec<SectionScore>,
+    pub semantic: Score,
+    pub syntactic: Score,
+    pub total: Score,
+    /// Scored questions whose expected answer is not among the candidates: counted wrong, as
+    /// no answer the model gives can be it.
+    pub answer_not_candidate: usize,
+    /// Skipped questions still not scored: a, b or c has no vector (not in the vocabulary
+    /// and none of its character n-grams known).
+    pub no_vector: usize,
+}
+
+/// `total` for the extra questions, then how many could not be answered or scored.
+impl fmt::Display for OovAnalogyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = |f: &mut fmt::Formatter<'_>, name: &str, s: &Score| {
+            writeln!(f, "{name:<24} {:>8}  {}/{}", percent(s), s.correct, s.seen)
+        };
+        line(f, "oov semantic", &self.semantic)?;
+        line(f, "oov syntactic", &self.syntactic)?;
+        write!(
+            f,
+            "{:<24} {:>8}  {}/{} scored of {} skipped questions ({} with the answer outside \
+             the candidates, {} without vectors)",
+            "oov total",
+            percent(&self.total),
+            self.total.correct,
+            self.total.seen,
+            self.skipped,
+            self.answer_not_candidate,
+            self.no_vector
+        )
+    }
+}
+
+/// Scores what [`evaluate_analogies`] skips: a question with a word outside the restricted
+/// vocabulary takes that word's vector from the whole vocabulary, or else from its
+/// character n-grams (as written in the file); candidates are the `restrict` most frequent
+/// words as in the standard protocol.
+pub fn evaluate_analogies_oov(
+    vectors: &Vectors,
+    sections: &[Section],
+    restrict: usize,
+    method: Method,
+) -> OovAnalogyReport {
+    let emb = &vectors.embeddings;
+    let n = restrict.min(emb.len());
+    let restricted = lowercase_index(&emb.words[..n]);
+    let everything = lowercase_index(&emb.words);
+    let dim = emb.dim();
+    // Unit vectors of question words outside the candidates, rows n.. of the scored matrix.
+    let mut made: Vec<f32> = Vec::new();
+    let mut made_rows: HashMap<String, Option<usize>> = HashMap::new();
+    let mut row_of = |word: &str| -> Option<usize> {
+        let lower = word.to_lowercase();
+        if let Some(&row) = restricted.get(&lower) {
+            return Some(row);
+        }
+        if let Some(&row) = made_rows.get(word) {
+            return row;
+        }
+        let v = match everything.get(&lower) {
+            Some(&row) => Some(emb.vector(row).to_vec()),
+            None => vectors.oov_vector(word).ok(),
+        };
+        let row = v.map(|mut v| {
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                v.iter_mut().for_each(|x| *x /= norm);
+            }
+            made.extend_from_slice(&v);
+            n + made.len() / dim - 1
+        });
+        made_rows.insert(word.to_string(), row);
+        row
+    };
+    let (mut rows, mut owner) = (Vec::new(), Vec::new());
+    let (mut skipped, mut no_vector, mut answer_not_candidate) = (0, 0, 0);
+    for (s, section) in sections.iter().enumerate() {
+        for q in &section.questions {
+            if q.iter().all(|w| restricted.contains_key(&w.to_lowercase())) {
+                continue;
+            }
+            skipped += 1;
+            let [a, b, c] = [&q[0], &q[1], &q[2]].map(|w| row_of(w));
+            let (Some(a), Some(b), Some(c)) = (a, b, c) else {
+                no_vector += 1;
+                continue;
+            };
+            let d = match restricted.get(&q[3].to_lowercase()) {
+                Some(&d) => d,
+                None => {
+                    answer_not_candidate += 1;
+                    usize::MAX
+                }
+            };
+            rows.push([a, b, c, d]);
+            owner.push(s);
+        }
+    }
+    let mut scored = normalize_rows(emb.vectors.slice(s![..n, ..]));
+    let extra = made.len() / dim.max(1);
+    if extra > 0 {
+        let made = ndarray::Array2::from_shape_vec((extra, dim), made).expect("whole rows");
+        scored.append(Axis(0), made.view()).expect("same dimension");
+    }
+    let max_words = (BATCH_FLOATS / n.max(1)).clamp(48, 3072);
+    let predicted = answers(scored.view(), n, &rows, method, max_words);
+    let mut scores = vec![Score::default(); sections.len()];
+    for ((q, &s), p) in rows.iter().zip(&owner).zip(predicted) {
+        scores[s].seen += 1;
+        scores[s].correct += usize::from(q[3] != usize::MAX && p == q[3]);
+    }
+    let split = SEMANTIC_SECTIONS.min(scores.len());
+    OovAnalogyReport {
+        skipped,
+        semantic: Score::sum(&scores[..split]),
+        syntactic: Score::sum(&scores[split..]),
+        total: Score::sum(&scores),
+        answer_not_candidate,
+        no_vector,
+        sections: sections
+            .iter()
+            .zip(scores)
+            .map(|(s, score)| SectionScore {
+                name: s.name.clone(),
+                questions: s.questions.len(),
+                score,
+            })
+            .collect(),
+    }
+}
+
+/// Predicted row per question among the first `candidates` rows of `normed` (`usize::MAX`
+/// if every row was excluded); question words may be any row. Batches turn the scoring
 /// into matrix products, which is what makes a full run take about a second.
 fn answers(
     normed: ArrayView2<f32>,
+    candidates: usize,
     questions: &[[usize; 4]],
     method: Method,
     max_words: usize,
 ) -> Vec<usize> {
     // Contiguous rows make the per-product packing of the big operand cheaper.
-    let normed_t = normed.t().as_standard_layout().into_owned();
+    let normed_t = normed
+        .slice(s![..candidates, ..])
+        .t()
+        .as_standard_layout()
+        .into_owned();
     let direct_ok = method == Method::Add;
     batches(questions, max_words.max(3), direct_ok, MAX_BATCH_QUESTIONS)
         .into_par_iter()
@@ -384,7 +532,7 @@ fn answer_batch(
         let i = words.binary_search(&w).expect("question word in table");
         cos.row(i).to_slice().expect("row-major")
     };
-    let mut buf = vec![0.0f32; normed.nrows()];
+    let mut buf = vec![0.0f32; normed_t.ncols()];
     qs.iter()
         .map(|q| {
             let (ca, cb, cc) = (row(q[0]), row(q[1]), row(q[2]));
@@ -408,7 +556,10 @@ fn answer_batch(
 /// scan over every candidate was a noticeable share of the run time.
 fn argmax_excluding(scores: &mut [f32], q: &[usize; 4]) -> usize {
     for &row in &q[..3] {
-        scores[row] = f32::NEG_INFINITY;
+        // Question words outside the candidates (vectors made for them) exclude nothing.
+        if let Some(score) = scores.get_mut(row) {
+            *score = f32::NEG_INFINITY;
+        }
     }
     let mut lanes = [f32::NEG_INFINITY; 8];
     let chunks = scores.chunks_exact(8);
@@ -698,7 +849,7 @@ total      55.56 %  5/9 seen of 11 questions";
             for method in [Method::Add, Method::Mul] {
                 let expected: Vec<usize> = qs.iter().map(|q| naive(&n, q, method)).collect();
                 for max_words in [3, 10, 64, 1000] {
-                    let got = answers(n.view(), &qs, method, max_words);
+                    let got = answers(n.view(), n.nrows(), &qs, method, max_words);
                     assert_eq!(
                         got, expected,
                         "{method:?} pool {pool} max_words {max_words}"
@@ -794,5 +945,61 @@ total      55.56 %  5/9 seen of 11 questions";
     fn non_utf8_questions_decode_lossily() {
         let p = parse_questions(&b": s\ncaf\xc3 a b c\n"[..], Path::new("q.txt")).unwrap();
         assert_eq!(p.value[0].questions[0][0], "caf\u{fffd}");
+    }
+
+    /// With one bucket every n-gram shares one row, so an OOV word's vector is that row.
+    #[test]
+    fn oov_questions_use_ngram_vectors_and_are_reported_apart() {
+        use crate::subwords::NgramSettings;
+        use crate::vectors::NgramVectors;
+        let e = royals();
+        let settings = NgramSettings::new(3, 4, 1).unwrap();
+        // The shared row points where "king" does.
+        let row = array![[1.0f32, 0.0, 1.0, 0.0]];
+        let vectors = Vectors {
+            embeddings: e.clone(),
+            ngrams: Some(NgramVectors::dense(settings, row, 0).unwrap()),
+        };
+        let s = [
+            section(
+                "royal",
+                &[
+                    "man king woman queen",
+                    "man kingly woman queen",
+                    "man king woman queenly",
+                    "man xy woman queen",
+                ],
+            ),
+            section("apples", &["apple apples man woman"]),
+        ];
+        for method in [Method::Add, Method::Mul] {
+            let standard = evaluate_analogies(&e, &s, 100, method);
+            assert_eq!((standard.total.correct, standard.total.seen), (1, 1));
+            let oov = evaluate_analogies_oov(&vectors, &s, 100, method);
+            assert_eq!(oov.skipped, 4, "{method:?}");
+            // "xy" (<xy> is 4 characters) has n-grams; nothing is left without a vector.
+            assert_eq!(oov.no_vector, 0);
+            assert_eq!(oov.answer_not_candidate, 1);
+            assert_eq!(oov.total.seen, 4);
+            // kingly = king: queen; queenly is no candidate; xy = king: queen again.
+            assert_eq!(
+                oov.sections[0].score,
+                Score {
+                    correct: 2,
+                    seen: 3
+                },
+                "{method:?}"
+            );
+            assert_eq!(oov.semantic.seen, 4);
+            assert_eq!(oov.syntactic.seen, 0);
+        }
+        // With 8-character n-grams "xy" has none (no vector) while <kingly> is one.
+        let long = NgramSettings::new(8, 8, 1).unwrap();
+        let vectors = Vectors {
+            embeddings: e,
+            ngrams: Some(NgramVectors::dense(long, array![[1.0f32, 0.0, 1.0, 0.0]], 0).unwrap()),
+        };
+        let oov = evaluate_analogies_oov(&vectors, &s[..1], 100, Method::Add);
+        assert_eq!((oov.no_vector, oov.total.seen), (1, 2));
     }
 }

@@ -5,10 +5,13 @@ pub mod analogy;
 pub mod similarity;
 
 pub use analogy::{
-    evaluate_analogies, load_questions, parse_questions, AnalogyReport, Method, Score, Section,
-    SectionScore,
+    evaluate_analogies, evaluate_analogies_oov, load_questions, parse_questions, AnalogyReport,
+    Method, OovAnalogyReport, Score, Section, SectionScore,
 };
-pub use similarity::{evaluate_similarity, load_pairs, parse_pairs, SimilarityReport, WordPair};
+pub use similarity::{
+    evaluate_similarity, evaluate_similarity_oov, load_pairs, parse_pairs, OovSimilarityReport,
+    SimilarityReport, WordPair,
+};
 
 use std::collections::HashMap;
 use std::fmt;

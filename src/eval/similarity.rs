@@ -10,7 +10,7 @@ use ndarray::ArrayView1;
 use serde::Serialize;
 
 use super::{for_each_line, lowercase_index, nothing_usable, Parsed, Warning};
-use crate::{Embeddings, Error, Result};
+use crate::{Embeddings, Error, Result, Vectors};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WordPair {
@@ -112,6 +112,85 @@ pub fn evaluate_similarity(emb: &Embeddings, pairs: &[WordPair]) -> SimilarityRe
         } else {
             oov as f64 / pairs.len() as f64
         },
+    }
+}
+
+/// The pairs [`evaluate_similarity`] skips, scored with vectors made from character n-grams
+/// for the missing words (`eval --oov`), reported apart from the standard figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OovSimilarityReport {
+    /// Pairs the in-vocabulary protocol skipped.
+    pub skipped: usize,
+    /// Of those, the pairs scored here, and their correlations alone.
+    pub used: usize,
+    pub spearman: Option<f64>,
+    pub pearson: Option<f64>,
+    /// Skipped pairs still not scored: a word without any vector.
+    pub no_vector: usize,
+    /// Every pair with vectors, in-vocabulary and made, together.
+    pub all_used: usize,
+    pub all_spearman: Option<f64>,
+    pub all_pearson: Option<f64>,
+}
+
+impl fmt::Display for OovSimilarityReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let corr = |c: Option<f64>| c.map_or("n/a".to_string(), |c| format!("{c:.4}"));
+        write!(
+            f,
+            "oov: spearman {}  pearson {}  ({} of {} skipped pairs scored, {} without vectors); \
+             all pairs: spearman {}  pearson {}  ({} pairs)",
+            corr(self.spearman),
+            corr(self.pearson),
+            self.used,
+            self.skipped,
+            self.no_vector,
+            corr(self.all_spearman),
+            corr(self.all_pearson),
+            self.all_used
+        )
+    }
+}
+
+/// Scores the pairs with a word outside the vocabulary, that word's vector made from its
+/// character n-grams (as written in the file); see [`OovSimilarityReport`].
+pub fn evaluate_similarity_oov(vectors: &Vectors, pairs: &[WordPair]) -> OovSimilarityReport {
+    let emb = &vectors.embeddings;
+    let index = lowercase_index(&emb.words);
+    let vector = |w: &str| -> Option<Vec<f32>> {
+        match index.get(&w.to_lowercase()) {
+            Some(&row) => Some(emb.vector(row).to_vec()),
+            None => vectors.oov_vector(w).ok(),
+        }
+    };
+    let (mut cosines, mut gold) = (Vec::new(), Vec::new());
+    let (mut all_cosines, mut all_gold) = (Vec::new(), Vec::new());
+    let (mut skipped, mut no_vector) = (0, 0);
+    for p in pairs {
+        let in_vocab = |w: &str| index.contains_key(&w.to_lowercase());
+        let skipped_here = !(in_vocab(&p.a) && in_vocab(&p.b));
+        skipped += usize::from(skipped_here);
+        let (Some(x), Some(y)) = (vector(&p.a), vector(&p.b)) else {
+            no_vector += 1;
+            continue;
+        };
+        let c = cosine(ArrayView1::from(&x), ArrayView1::from(&y));
+        all_cosines.push(c);
+        all_gold.push(p.gold);
+        if skipped_here {
+            cosines.push(c);
+            gold.push(p.gold);
+        }
+    }
+    OovSimilarityReport {
+        skipped,
+        used: cosines.len(),
+        spearman: pearson(&ranks(&cosines), &ranks(&gold)),
+        pearson: pearson(&cosines, &gold),
+        no_vector,
+        all_used: all_cosines.len(),
+        all_spearman: pearson(&ranks(&all_cosines), &ranks(&all_gold)),
+        all_pearson: pearson(&all_cosines, &all_gold),
     }
 }
 

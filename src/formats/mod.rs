@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::Path;
 
-use crate::{Embeddings, Error, Result};
+use crate::{Embeddings, Error, Result, Vectors};
 
 pub use destination::{write_atomically, Destination};
 
@@ -259,6 +259,13 @@ fn binary_problem(
 /// layout, `None` decides by content and refuses files that fit both (w2v and fastText models
 /// are recognised by their magic numbers either way).
 pub fn load_embeddings(path: &Path, format: Option<VectorFormat>) -> Result<Embeddings> {
+    load_vectors(path, format).map(|v| v.embeddings)
+}
+
+/// [`load_embeddings`] with the n-gram rows of models that have them (w2v models trained with
+/// subwords, fastText models), so that words outside the vocabulary get vectors too; word2vec
+/// files have none.
+pub fn load_vectors(path: &Path, format: Option<VectorFormat>) -> Result<Vectors> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = Vec::with_capacity(SNIFF_LEN.min(len as usize));
@@ -267,16 +274,18 @@ pub fn load_embeddings(path: &Path, format: Option<VectorFormat>) -> Result<Embe
         .read_to_end(&mut head)
         .map_err(|e| Error::io(path, e))?;
     if native::is_native(&head) {
-        return Ok(native::read_path(path)?.into_embeddings());
+        return Ok(native::read_path(path)?.into_vectors());
     }
     if fasttext::is_fasttext(&head) {
-        return Ok(fasttext::read_path(path)?.to_embeddings());
+        return Ok(fasttext::read_path(path)?.into_vectors());
     }
     let format = match format {
         Some(format) => format,
         None => match sniff_word2vec(&head, len) {
             Sniffed::Format(format) => format,
-            Sniffed::Ambiguous if len > head.len() as u64 => return read_either(path),
+            Sniffed::Ambiguous if len > head.len() as u64 => {
+                return read_either(path).map(Vectors::from)
+            }
             Sniffed::Ambiguous => {
                 return Err(Error::AmbiguousVectorFormat {
                     path: path.to_path_buf(),
@@ -293,6 +302,7 @@ pub fn load_embeddings(path: &Path, format: Option<VectorFormat>) -> Result<Embe
         VectorFormat::Text => word2vec_text::read_path(path),
         VectorFormat::Binary => word2vec_binary::read_path(path),
     }
+    .map(Vectors::from)
 }
 
 /// For the rare file whose first [`SNIFF_LEN`] bytes fit both layouts: the binary reader
