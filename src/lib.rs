@@ -24,6 +24,7 @@ pub mod eval;
 pub mod formats;
 pub(crate) mod kernels;
 pub mod model;
+pub mod phrases;
 pub mod plots;
 pub mod predict;
 pub mod query;

@@ -3,6 +3,7 @@
 mod eval;
 mod failure;
 mod paths;
+mod phrases;
 mod progress;
 mod query;
 mod train;
@@ -49,6 +50,8 @@ enum Command {
     Predict(PredictArgs),
     /// Draw a `train --diagnostics` CSV as an SVG chart.
     PlotDiagnostics(PlotDiagnosticsArgs),
+    /// Join frequent word pairs into phrases (`new york` -> `new_york`), as word2phrase does.
+    Phrases(PhrasesArgs),
 }
 
 /// Options also answer to the names word2vec, gensim and fastText users type (`--size`,
@@ -151,7 +154,61 @@ pub(crate) struct TrainArgs {
     /// frequency band, as CSV (draw them with `w2v plot-diagnostics`); `-` writes it to stdout.
     #[arg(long)]
     diagnostics: Option<Destination>,
+    /// Join frequent word pairs into phrases first, in this many passes (word2phrase on the
+    /// fly; no intermediate file to make). 0: no phrases.
+    #[arg(long, default_value_t = 0, value_name = "PASSES")]
+    phrases: u32,
+    /// The score a pair must beat to join: one value for the last pass, each earlier pass
+    /// doubling it (200 then 100 for two passes, as word2vec's demo), or one value per pass.
+    #[arg(long, value_delimiter = ',', value_name = "T,...",
+        value_parser = phrases::parse_threshold)]
+    phrase_threshold: Option<Vec<f32>>,
+    /// Words and pairs seen fewer times never join (word2phrase's -min-count).
+    #[arg(long, default_value_t = w2v::phrases::DEFAULT_MIN_COUNT)]
+    phrase_min_count: u64,
     /// No progress bars, epoch lines or summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `w2v phrases`: word2phrase's options, and the inputs and tokenizer of `train`.
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+pub(crate) struct PhrasesArgs {
+    /// Text to read: files, folders or `-` for stdin, as for `train` (compressed ones too).
+    #[arg(long, short, alias = "train", required = true, num_args = 1..)]
+    input: Vec<String>,
+    /// When reading folders, only files with these extensions (e.g. `txt,gz`).
+    #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
+    input_ext: Option<Vec<String>>,
+    /// Where to write the text with phrases joined, a sentence a line; `-` writes to stdout.
+    #[arg(long, short)]
+    output: Destination,
+    /// The score a pair must beat to join, (count(ab) - min-count) / (count(a) count(b)) *
+    /// words: one value for the last pass, each earlier pass doubling it, or one per pass
+    /// [default: 100].
+    #[arg(long, value_delimiter = ',', value_name = "T,...",
+        value_parser = phrases::parse_threshold)]
+    threshold: Option<Vec<f32>>,
+    /// Words and pairs seen fewer times never join.
+    #[arg(long, aliases = ["min_count", "minCount"],
+        default_value_t = w2v::phrases::DEFAULT_MIN_COUNT)]
+    min_count: u64,
+    /// Passes: each joins pairs of the previous pass's tokens, so two make up to four-word
+    /// phrases.
+    #[arg(long, default_value_t = 1, value_parser = phrases::parse_passes)]
+    passes: u32,
+    /// Keep at most this many distinct words plus word pairs while counting, pruning rare
+    /// ones, so memory stays bounded.
+    #[arg(long, alias = "max_vocab", default_value_t = w2v::phrases::DEFAULT_MAX_ENTRIES)]
+    max_vocab: usize,
+    /// How text is split into words.
+    #[arg(long, value_enum, default_value_t = TokenizerArg::Unicode)]
+    tokenizer: TokenizerArg,
+    /// Lowercase every word.
+    #[arg(long)]
+    lowercase: bool,
+    /// No progress bars or summary.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -185,6 +242,15 @@ enum TreeArg {
 enum TokenizerArg {
     Unicode,
     Whitespace,
+}
+
+impl TokenizerArg {
+    fn tokenizer(self) -> w2v::corpus::Tokenizer {
+        match self {
+            TokenizerArg::Unicode => w2v::corpus::Tokenizer::Unicode,
+            TokenizerArg::Whitespace => w2v::corpus::Tokenizer::Whitespace,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -390,6 +456,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Analogy(args) => query::analogy(args),
         Command::Predict(args) => query::predict(args),
         Command::PlotDiagnostics(args) => plot_diagnostics(args),
+        Command::Phrases(args) => phrases::phrases(args),
     }
 }
 
