@@ -84,12 +84,10 @@ only_w2p=$(comm -13 "$work/w2v.pairs" "$work/word2phrase.pairs" | wc -l)
 echo "joined pairs: $both in both, $only_w2v only w2v, $only_w2p only word2phrase"
 awk -v b="$both" -v x="$only_w2v" -v y="$only_w2p" \
   'BEGIN { printf "Jaccard %.4f (target >= 0.99)\n", b / (b + x + y) }'
-paste "$work/w2v.times" "$work/word2phrase.times" | awk '
-  { t[NR] = $1 / $3; m[NR] = $2 / $4 }
-  END {
-    n = asort(t); asort(m)
-    printf "w2v / word2phrase: time %.2fx (target <= 0.5), memory %.2fx (target <= 0.25), median of %d pairs of runs\n",
-      t[int((n + 1) / 2)], m[int((n + 1) / 2)], n
-  }'
+# Ratios within each A B pair of runs (the load changes between pairs), then their median.
+t=$(paste -d' ' "$work/w2v.times" "$work/word2phrase.times" | awk '{ print $1 / $3 }' | median)
+m=$(paste -d' ' "$work/w2v.times" "$work/word2phrase.times" | awk '{ print $2 / $4 }' | median)
+printf 'w2v / word2phrase: time %.2fx (target <= 0.5), memory %.3fx (target <= 0.25), median of %d pairs of runs\n' \
+  "$t" "$m" "$rounds"
 comm -23 "$work/w2v.pairs" "$work/word2phrase.pairs" | head -5 | sed 's/^/  only w2v: /'
 comm -13 "$work/w2v.pairs" "$work/word2phrase.pairs" | head -5 | sed 's/^/  only word2phrase: /'

@@ -465,7 +465,7 @@ mod tests {
         }
         text.push_str("the new york the new the\n");
         text.push_str("the new york the new the\n");
-        text.push_str(&"the ".repeat(12).trim_end().to_string());
+        text.push_str("the ".repeat(12).trim_end());
         text.push('\n');
         text
     }

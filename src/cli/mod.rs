@@ -35,7 +35,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train embeddings on text files (or stdin) and save a model.
-    Train(TrainArgs),
+    // Boxed: its many options make it several times the size of the other commands' args.
+    Train(Box<TrainArgs>),
     /// Score a model or vector file on analogy questions or word-pair similarities.
     Eval(EvalArgs),
     /// Write the vectors in word2vec text or binary format.
@@ -448,7 +449,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> CliResult {
     match cli.command {
-        Command::Train(args) => train::train(args),
+        Command::Train(args) => train::train(*args),
         Command::Eval(args) => eval::eval(args),
         Command::Export(args) => export(args),
         Command::Similar(args) => query::similar(args),
