@@ -31,6 +31,8 @@ pub enum Setting {
     Minn,
     Maxn,
     Buckets,
+    /// The score a word pair must beat to become a phrase.
+    PhraseThreshold,
 }
 
 impl Setting {
@@ -58,6 +60,7 @@ impl Setting {
             Setting::Minn => "the shortest character n-gram",
             Setting::Maxn => "the longest character n-gram",
             Setting::Buckets => "the number of n-gram buckets",
+            Setting::PhraseThreshold => "the phrase threshold",
         }
     }
 }

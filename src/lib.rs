@@ -29,6 +29,7 @@ pub mod formats;
 pub mod ids;
 pub(crate) mod kernels;
 pub mod model;
+pub mod phrases;
 pub mod plots;
 pub mod predict;
 pub mod projection;

@@ -108,6 +108,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Minn => "--minn",
         Setting::Maxn => "--maxn",
         Setting::Buckets => "--buckets",
+        Setting::PhraseThreshold => "--threshold",
         _ => "an option",
     }
 }

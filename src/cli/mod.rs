@@ -3,6 +3,7 @@
 mod eval;
 mod failure;
 mod paths;
+mod phrases;
 mod plot;
 mod progress;
 mod query;
@@ -35,6 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train embeddings on text files (or stdin) and save a model.
+    // Boxed: its many options make it several times the size of the other commands' args.
     Train(Box<TrainArgs>),
     /// Score a model or vector file on analogy questions or word-pair similarities.
     Eval(EvalArgs),
@@ -53,6 +55,8 @@ enum Command {
     /// `plot diagnostics` under its earlier name, kept so scripts keep working.
     #[command(hide = true)]
     PlotDiagnostics(plot::PlotDiagnosticsArgs),
+    /// Join frequent word pairs into phrases (`new york` -> `new_york`), as word2phrase does.
+    Phrases(PhrasesArgs),
 }
 
 /// Options also answer to the names word2vec, gensim and fastText users type (`--size`,
@@ -176,6 +180,18 @@ pub(crate) struct TrainArgs {
     /// [default: beside the output, or the system's temporary folder for stdout].
     #[arg(long, value_name = "DIR")]
     tmp_dir: Option<PathBuf>,
+    /// Join frequent word pairs into phrases first, in this many passes (word2phrase on the
+    /// fly; no intermediate file to make). 0: no phrases.
+    #[arg(long, default_value_t = 0, value_name = "PASSES")]
+    phrases: u32,
+    /// The score a pair must beat to join: one value for the last pass, each earlier pass
+    /// doubling it (200 then 100 for two passes, as word2vec's demo), or one value per pass.
+    #[arg(long, value_delimiter = ',', value_name = "T,...",
+        value_parser = phrases::parse_threshold)]
+    phrase_threshold: Option<Vec<f32>>,
+    /// Words and pairs seen fewer times never join (word2phrase's -min-count).
+    #[arg(long, default_value_t = w2v::phrases::DEFAULT_MIN_COUNT)]
+    phrase_min_count: u64,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
@@ -187,6 +203,48 @@ enum SpillArg {
     Auto,
     Always,
     Never,
+}
+
+/// `w2v phrases`: word2phrase's options, and the inputs and tokenizer of `train`.
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+pub(crate) struct PhrasesArgs {
+    /// Text to read: files, folders or `-` for stdin, as for `train` (compressed ones too).
+    #[arg(long, short, alias = "train", required = true, num_args = 1..)]
+    input: Vec<String>,
+    /// When reading folders, only files with these extensions (e.g. `txt,gz`).
+    #[arg(long, value_delimiter = ',', value_name = "EXT,...")]
+    input_ext: Option<Vec<String>>,
+    /// Where to write the text with phrases joined, a sentence a line; `-` writes to stdout.
+    #[arg(long, short)]
+    output: Destination,
+    /// The score a pair must beat to join, (count(ab) - min-count) / (count(a) count(b)) *
+    /// words: one value for the last pass, each earlier pass doubling it, or one per pass
+    /// [default: 100].
+    #[arg(long, value_delimiter = ',', value_name = "T,...",
+        value_parser = phrases::parse_threshold)]
+    threshold: Option<Vec<f32>>,
+    /// Words and pairs seen fewer times never join.
+    #[arg(long, aliases = ["min_count", "minCount"],
+        default_value_t = w2v::phrases::DEFAULT_MIN_COUNT)]
+    min_count: u64,
+    /// Passes: each joins pairs of the previous pass's tokens, so two make up to four-word
+    /// phrases.
+    #[arg(long, default_value_t = 1, value_parser = phrases::parse_passes)]
+    passes: u32,
+    /// Keep at most this many distinct words plus word pairs while counting, pruning rare
+    /// ones, so memory stays bounded.
+    #[arg(long, alias = "max_vocab", default_value_t = w2v::phrases::DEFAULT_MAX_ENTRIES)]
+    max_vocab: usize,
+    /// How text is split into words.
+    #[arg(long, value_enum, default_value_t = TokenizerArg::Unicode)]
+    tokenizer: TokenizerArg,
+    /// Lowercase every word.
+    #[arg(long)]
+    lowercase: bool,
+    /// No progress bars or summary.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// `--loss`: fastText's option name. New output layers add a value here and a case in
@@ -218,6 +276,15 @@ enum TreeArg {
 enum TokenizerArg {
     Unicode,
     Whitespace,
+}
+
+impl TokenizerArg {
+    fn tokenizer(self) -> w2v::corpus::Tokenizer {
+        match self {
+            TokenizerArg::Unicode => w2v::corpus::Tokenizer::Unicode,
+            TokenizerArg::Whitespace => w2v::corpus::Tokenizer::Whitespace,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -456,6 +523,7 @@ fn run(cli: Cli) -> CliResult {
         Command::PlotDiagnostics(args) => {
             plot::diagnostics(args, Some(w2v::plots::ImageFormat::Svg))
         }
+        Command::Phrases(args) => phrases::phrases(args),
     }
 }
 

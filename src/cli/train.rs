@@ -12,8 +12,8 @@ use w2v::subwords::NgramSettings;
 
 use super::progress::{self, Display};
 use super::{
-    paths, CliResult, Failure, FormatArg, LossArg, OptimizerArg, SpillArg, TokenizerArg, TrainArgs,
-    TreeArg,
+    paths, phrases, CliResult, Failure, FormatArg, LossArg, OptimizerArg, SpillArg, TokenizerArg,
+    TrainArgs, TreeArg,
 };
 
 /// Set by the first Ctrl-C: training stops at the next chunk and saves what it has.
@@ -40,6 +40,7 @@ pub fn train(a: TrainArgs) -> CliResult {
     // nothing is lost that was not already going to be.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) || !TRAINING.load(Ordering::SeqCst) {
+            phrases::remove_scratch();
             eprintln!("\nw2v: interrupted");
             std::process::exit(130);
         }
@@ -47,6 +48,42 @@ pub fn train(a: TrainArgs) -> CliResult {
     });
 
     let display = Display::new(a.quiet);
+    // With --phrases, the joined text is written to a scratch file and read from there, split
+    // as it was written.
+    let mut scan_options = TokenizeOptions {
+        tokenizer: settings.tokenizer,
+        lowercase: settings.lowercase,
+    };
+    let mut inputs = inputs;
+    let scratch = match phrase_schedule(&a)? {
+        Some(schedule) => {
+            let scratch = phrases::Scratch::new()?;
+            let joined = scratch.path("phrases.txt");
+            let file = std::fs::File::create(&joined).map_err(|e| w2v::Error::io(&joined, e))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let report = phrases::run_passes(
+                &inputs,
+                scan_options,
+                &schedule,
+                &scratch,
+                display,
+                &mut out,
+            )
+            .map_err(|e| match e {
+                phrases::PassesFailure::Output(e) => w2v::Error::io(&joined, e).into(),
+                phrases::PassesFailure::Other(f) => f,
+            })?;
+            drop(out);
+            phrases::warn_about(&report, "the phrase table cap");
+            inputs = vec![Input::Path(joined)];
+            scan_options = TokenizeOptions {
+                tokenizer: Tokenizer::Whitespace,
+                lowercase: false,
+            };
+            Some(scratch)
+        }
+        None => None,
+    };
     // File sizes: compressed ones count their compressed bytes, as reading reports them.
     let total_bytes = inputs
         .iter()
@@ -58,10 +95,7 @@ pub fn train(a: TrainArgs) -> CliResult {
     let reading = progress::reading_bar(total_bytes, display);
     let scanned = w2v::scan::scan(
         &inputs,
-        TokenizeOptions {
-            tokenizer: settings.tokenizer,
-            lowercase: settings.lowercase,
-        },
+        scan_options,
         settings.min_count,
         settings.max_vocab,
         a.read_vocab.as_deref(),
@@ -69,6 +103,7 @@ pub fn train(a: TrainArgs) -> CliResult {
         |n| reading.inc(n),
     );
     reading.finish_and_clear();
+    drop(scratch);
     let scanned = scanned?;
     if let Some(destination) = &a.save_vocab {
         paths::write_output(destination, |out| scanned.vocab.write_counts(out))?;
@@ -186,6 +221,27 @@ fn default_tmp_dir(a: &TrainArgs) -> PathBuf {
             _ => PathBuf::from("."),
         })
         .unwrap_or_else(std::env::temp_dir)
+}
+
+/// The phrase passes `--phrases` asks for, if any.
+fn phrase_schedule(a: &TrainArgs) -> CliResult<Option<phrases::Schedule>> {
+    if a.phrases == 0 {
+        if a.phrase_threshold.is_some() {
+            return Err(Failure::Usage(
+                "--phrase-threshold needs --phrases PASSES (how many passes to join pairs in)"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    phrases::schedule(
+        "--phrase-threshold",
+        a.phrase_threshold.as_deref(),
+        a.phrases,
+        a.phrase_min_count,
+        w2v::phrases::DEFAULT_MAX_ENTRIES,
+    )
+    .map(Some)
 }
 
 /// The native model and/or the word2vec vectors, whichever were asked for.
