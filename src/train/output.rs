@@ -19,7 +19,9 @@ use rand::SeedableRng;
 
 use super::rates::RowRates;
 use crate::diagnostics::{band_of, Probe};
+use crate::error::{Error, Result, Setting};
 use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
+use crate::model::{Architecture, Settings};
 use crate::sampler::AliasSampler;
 use crate::shared::{LocalRows, Row, RowMut, SharedMatrix};
 use crate::tree::Tree;
@@ -31,6 +33,10 @@ pub struct Local {
     pub probe: Option<Probe>,
     /// Private copies of the output rows every step writes, when threads share the model.
     pub rows: Option<LocalRows>,
+    /// Scratch for the softmax layers: one score per word scored, then its probability.
+    pub scores: Vec<f32>,
+    /// Scratch for the sampled softmax: the target, then the words drawn.
+    pub drawn: Vec<u32>,
 }
 
 impl Local {
@@ -39,6 +45,8 @@ impl Local {
             rng: SmallRng::seed_from_u64(seed),
             probe: diagnostics.then(Probe::default),
             rows: None,
+            scores: Vec::new(),
+            drawn: Vec::new(),
         }
     }
 }
@@ -362,6 +370,231 @@ impl OutputLayer for Both<'_> {
     }
 }
 
+/// Turns scores into softmax probabilities in place and returns -ln of the probability at
+/// `target`. The largest score is subtracted before exponentiating, so nothing overflows and
+/// at least one term is 1; the normaliser is summed in f64 so a large vocabulary of tiny
+/// terms is not lost to rounding.
+fn softmax_in_place(scores: &mut [f32], target: usize) -> f32 {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let target_shifted = scores[target] - max;
+    let mut z = 0f64;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        z += *s as f64;
+    }
+    let inv = (1.0 / z) as f32;
+    for s in scores.iter_mut() {
+        *s *= inv;
+    }
+    (z.ln() - target_shifted as f64) as f32
+}
+
+/// The exact softmax over the whole vocabulary, one output row per word: the objective
+/// hierarchical softmax and the sampled layers approximate. The loss is -ln p(target) with
+/// p(w) = exp(row_w · h) / Σ_j exp(row_j · h); row j moves by alpha · ([j = target] - p_j) · h
+/// and the input side gets Σ_j ([j = target] - p_j) · row_j. Every prediction costs about
+/// 2 · V · dim multiply-adds, so large vocabularies are refused ([`check_full_softmax_cost`]).
+pub struct FullSoftmax<'a> {
+    pub rows: SharedMatrix<'a>,
+}
+
+impl OutputLayer for FullSoftmax<'_> {
+    fn step<K: Kernel>(
+        &self,
+        k: K,
+        local: &mut Local,
+        target: u32,
+        hidden: Row<'_>,
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let scores = &mut local.scores;
+        scores.clear();
+        scores.extend((0..self.rows.rows()).map(|w| k.dot(hidden, self.rows.row(w))));
+        let loss = softmax_in_place(scores, target as usize);
+        let grad = RowMut::from(grad);
+        // Each row's input-side term is taken before that row moves; no row is visited twice.
+        for (w, &p) in scores.iter().enumerate() {
+            let g = if w == target as usize { 1.0 - p } else { -p };
+            // p underflowed to 0 (or the target is certain): the exact update is nothing.
+            if g == 0.0 {
+                continue;
+            }
+            let row = self.rows.row_mut(w);
+            k.axpy(g, row.as_row(), grad);
+            k.axpy(g * alpha, hidden, row);
+        }
+        loss
+    }
+}
+
+/// Importance-sampled softmax (Bengio & Senécal 2008; Jean et al. 2015): a softmax over the
+/// target and `k` words drawn with replacement from the proposal q (unigram^0.75, the
+/// negative-sampling table), each score corrected by -ln(k·q(w)), the log of how often w is
+/// expected among the draws. The gradient is that small softmax's, exactly.
+///
+/// Choices:
+/// - Draws that hit the target (accidental hits) are kept as ordinary samples. With the
+///   correction, Σ over the samples of exp(score)/(k·q) estimates the full normaliser Z
+///   without bias, and the hits are the target's share of it; removing them (as some
+///   implementations do) would leave the target's gradient at 1 instead of 1 - p(target)
+///   however large k grows. The extra entry for the target itself adds exp(s_t)/(k·q_t) to
+///   the normaliser: a bias that vanishes as k grows (tested below).
+/// - Duplicate draws are separate entries, so each row's expected weight follows q.
+/// - The reported loss is ln D - s_t, D the corrected normaliser over the target and the
+///   samples: the sampled estimate of the full softmax's -ln p(target) (D estimates Z), so
+///   loss logs compare with the other layers'. It can dip below 0 on a lucky draw.
+pub struct SampledSoftmax<'a> {
+    pub rows: SharedMatrix<'a>,
+    pub sampler: &'a AliasSampler,
+    pub k: u32,
+    /// ln(k·q(w)) per word: the log of the expected number of times w is drawn.
+    pub log_expected: Vec<f32>,
+}
+
+impl SampledSoftmax<'_> {
+    /// ln(k·q(w)) for each word, q(w) = count^exponent / Σ count^exponent as the sampler
+    /// draws.
+    pub fn log_expected_draws(counts: &[u64], exponent: f64, k: u32) -> Vec<f32> {
+        let weights = AliasSampler::weights(counts, exponent);
+        let total: f64 = weights.iter().sum();
+        weights
+            .iter()
+            .map(|w| (k as f64 * w / total).ln() as f32)
+            .collect()
+    }
+}
+
+impl OutputLayer for SampledSoftmax<'_> {
+    fn step<K: Kernel>(
+        &self,
+        k: K,
+        local: &mut Local,
+        target: u32,
+        hidden: Row<'_>,
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let Local {
+            rng, scores, drawn, ..
+        } = local;
+        drawn.clear();
+        drawn.push(target);
+        drawn.extend((0..self.k).map(|_| self.sampler.sample(rng)));
+        for &w in drawn.iter() {
+            self.rows.prefetch(w as usize);
+        }
+        scores.clear();
+        scores.extend(
+            drawn
+                .iter()
+                .map(|&w| k.dot(hidden, self.rows.row(w as usize)) - self.log_expected[w as usize]),
+        );
+        let loss = softmax_in_place(scores, 0) - self.log_expected[target as usize];
+        let weight = |i: usize, p: f32| if i == 0 { 1.0 - p } else { -p };
+        // The whole input-side gradient first: a word drawn twice must not see its own update.
+        let grad = RowMut::from(grad);
+        for (i, (&w, &p)) in drawn.iter().zip(scores.iter()).enumerate() {
+            k.axpy(weight(i, p), self.rows.row(w as usize), grad);
+        }
+        for (i, (&w, &p)) in drawn.iter().zip(scores.iter()).enumerate() {
+            k.axpy(weight(i, p) * alpha, hidden, self.rows.row_mut(w as usize));
+        }
+        loss
+    }
+}
+
+/// The layers with one output row per word; with hierarchical softmax, only negative
+/// sampling trains beside it.
+pub enum WordLayer<'a> {
+    Negative(NegativeSampling<'a>),
+    Full(FullSoftmax<'a>),
+    Sampled(SampledSoftmax<'a>),
+}
+
+/// Multiply-adds per second one thread manages in the full softmax: a dot product and an
+/// update per row, 2·dim each. Measured on this project's 2-core development machine (AVX2):
+/// CBOW, dim 100, 10,000 words, 1 thread: about 3 G/s. Rows of a large vocabulary fall out of
+/// cache, so large runs are slower, not faster: the estimate errs on the short side.
+pub const FULL_SOFTMAX_MADDS_PER_SECOND: f64 = 3e9;
+
+/// Estimated hours above which the full softmax is refused. The issue's use is a ground truth
+/// on a slice where it runs in minutes (~10k words, a few million words of text, about an hour
+/// at most on one thread); a day is far beyond any such run and still leaves room for a
+/// deliberate overnight one, while text8-sized runs (years) are stopped before they start.
+pub const FULL_SOFTMAX_MAX_HOURS: f64 = 24.0;
+
+/// What training with the full softmax would cost, estimated before it starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SoftmaxCost {
+    /// Predictions over all epochs: kept words (after subsampling, in expectation) times the
+    /// mean number of context words (window + 1 in skip-gram, 1 in CBOW).
+    pub predictions: f64,
+    /// 2 · V · dim per prediction.
+    pub multiply_adds: f64,
+    /// At [`FULL_SOFTMAX_MADDS_PER_SECOND`] per thread on every thread.
+    pub hours: f64,
+}
+
+/// The cost of the full softmax on a vocabulary with these counts (the corpus is the words
+/// counted).
+pub fn full_softmax_cost(settings: &Settings, counts: &[u64]) -> SoftmaxCost {
+    let total: u64 = counts.iter().sum();
+    let kept: f64 = if settings.sample > 0.0 {
+        // word2vec's keep probability, (sqrt(f/t) + 1)·t/f, as training applies it.
+        let threshold = settings.sample * total as f64;
+        counts
+            .iter()
+            .map(|&c| {
+                let c = c.max(1) as f64;
+                let keep = ((c / threshold).sqrt() + 1.0) * threshold / c;
+                c * keep.min(1.0)
+            })
+            .sum()
+    } else {
+        total as f64
+    };
+    // A window of b words each side, b uniform in 1..=window: 2·E[b] = window + 1 contexts.
+    let per_word = match settings.architecture {
+        Architecture::SkipGram => settings.window as f64 + 1.0,
+        Architecture::Cbow => 1.0,
+    };
+    let predictions = kept * per_word * settings.epochs as f64;
+    let multiply_adds = predictions * 2.0 * counts.len() as f64 * settings.dim as f64;
+    let rate = FULL_SOFTMAX_MADDS_PER_SECOND * settings.threads.max(1) as f64;
+    SoftmaxCost {
+        predictions,
+        multiply_adds,
+        hours: multiply_adds / rate / 3600.0,
+    }
+}
+
+/// Refuses the full softmax when [`full_softmax_cost`] exceeds [`FULL_SOFTMAX_MAX_HOURS`],
+/// with the estimate in the message.
+pub fn check_full_softmax_cost(settings: &Settings, counts: &[u64]) -> Result<()> {
+    let cost = full_softmax_cost(settings, counts);
+    if cost.hours <= FULL_SOFTMAX_MAX_HOURS {
+        return Ok(());
+    }
+    let threads = settings.threads.max(1);
+    Err(Error::setting(
+        Setting::FullSoftmax,
+        format!(
+            "would take about {:.0} hours: {} words × dim {} × 2 multiply-adds per prediction × \
+             {:.2e} predictions = {:.1e}, at about {:.0e} per second per thread on {threads} \
+             thread{}; above {FULL_SOFTMAX_MAX_HOURS} hours it is refused (use --loss \
+             sampled-softmax, ns or hs)",
+            cost.hours,
+            counts.len(),
+            settings.dim,
+            cost.predictions,
+            cost.multiply_adds,
+            FULL_SOFTMAX_MADDS_PER_SECOND,
+            if threads == 1 { "" } else { "s" },
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,8 +915,7 @@ mod tests {
         };
         let mut local = Local {
             rng: seed_rng,
-            probe: None,
-            rows: None,
+            ..Local::new(0, false)
         };
         let loss = layer.step(
             Portable,
