@@ -513,10 +513,11 @@ pub enum WordLayer<'a> {
 }
 
 /// Multiply-adds per second one thread manages in the full softmax: a dot product and an
-/// update per row, 2·dim each. Measured on this project's 2-core development machine (AVX2):
-/// CBOW, dim 100, 10,000 words, 1 thread: about 3 G/s. Rows of a large vocabulary fall out of
-/// cache, so large runs are slower, not faster: the estimate errs on the short side.
-pub const FULL_SOFTMAX_MADDS_PER_SECOND: f64 = 3e9;
+/// update per row, 2·dim each, plus an exp. Measured on this project's 2-core development
+/// machine (AVX2): CBOW, dim 100, 735 words, 20k predictions, 1 thread: 2.9e9 in 1.5 s of CPU
+/// time, about 1.9 G/s. Rows of a large vocabulary fall out of cache, so large runs are
+/// slower, not faster: the estimate errs on the short side.
+pub const FULL_SOFTMAX_MADDS_PER_SECOND: f64 = 2e9;
 
 /// Estimated hours above which the full softmax is refused. The use is a ground truth
 /// on a slice where it runs in minutes (~10k words, a few million words of text, about an hour
@@ -938,6 +939,321 @@ mod tests {
                 (numeric - analytic).abs() < 5e-3,
                 "h[{i}]: {numeric} vs {analytic}"
             );
+        }
+    }
+
+    /// ln p(target | h) under the full softmax, computed naively in f64.
+    fn softmax_log_likelihood(rows: &[f32], dim: usize, target: u32, h: &[f32]) -> f64 {
+        let scores: Vec<f64> = rows.chunks_exact(dim).map(|r| dot(h, r)).collect();
+        let z: f64 = scores.iter().map(|s| s.exp()).sum();
+        scores[target as usize] - z.ln()
+    }
+
+    #[test]
+    fn softmax_probabilities_sum_to_one_and_match_a_naive_computation() {
+        let mut rng = SmallRng::seed_from_u64(41);
+        for offset in [0.0f32, 80.0, -500.0] {
+            let scores = random_vec(&mut rng, 50, 6.0);
+            // A large common offset overflows a naive exp in f32, never the shifted one.
+            let mut probs: Vec<f32> = scores.iter().map(|s| s + offset).collect();
+            let loss = softmax_in_place(&mut probs, 7);
+            let z: f64 = scores.iter().map(|&s| (s as f64).exp()).sum();
+            let total: f64 = probs.iter().map(|&p| p as f64).sum();
+            assert!((total - 1.0).abs() < 1e-5, "{total}");
+            for (p, s) in probs.iter().zip(&scores) {
+                let naive = (*s as f64).exp() / z;
+                assert!(
+                    (*p as f64 - naive).abs() < 1e-4 * naive.max(1e-3),
+                    "{p} {naive}"
+                );
+            }
+            let naive_loss = z.ln() - scores[7] as f64;
+            assert!(
+                (loss as f64 - naive_loss).abs() < 1e-4,
+                "{loss} {naive_loss}"
+            );
+        }
+    }
+
+    /// The update the full softmax applies is alpha times the gradient of ln p(target | h),
+    /// for the hidden vector and for every output row.
+    #[test]
+    fn full_softmax_gradient_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(17);
+        let (v, dim) = (9usize, 5usize);
+        let alpha = 1e-3f32;
+        for target in 0..v as u32 {
+            let mut rows = random_vec(&mut rng, v * dim, 0.9);
+            let before = rows.clone();
+            let h = random_vec(&mut rng, dim, 0.9);
+            let mut grad = vec![0f32; dim];
+            let layer = FullSoftmax {
+                rows: SharedMatrix::new(&mut rows, dim),
+            };
+            let mut local = Local::new(0, false);
+            let loss = layer.step(
+                Portable,
+                &mut local,
+                target,
+                Row::from(&h),
+                &mut grad,
+                alpha,
+            );
+            let exact = -softmax_log_likelihood(&before, dim, target, &h);
+            assert!((loss as f64 - exact).abs() < 1e-4, "{loss} vs {exact}");
+            let eps = 1e-3f32;
+            for i in 0..dim {
+                let (mut up, mut down) = (h.clone(), h.clone());
+                up[i] += eps;
+                down[i] -= eps;
+                let numeric = (softmax_log_likelihood(&before, dim, target, &up)
+                    - softmax_log_likelihood(&before, dim, target, &down))
+                    / (2.0 * eps as f64);
+                let analytic = grad[i] as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "h[{i}]: {numeric} vs {analytic}"
+                );
+            }
+            for j in 0..v * dim {
+                let (mut up, mut down) = (before.clone(), before.clone());
+                up[j] += eps;
+                down[j] -= eps;
+                let numeric = (softmax_log_likelihood(&up, dim, target, &h)
+                    - softmax_log_likelihood(&down, dim, target, &h))
+                    / (2.0 * eps as f64);
+                let analytic = (rows[j] - before[j]) as f64 / alpha as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "row {}: {numeric} vs {analytic}",
+                    j / dim
+                );
+            }
+        }
+    }
+
+    /// The words a sampled-softmax step draws, replayed from the same generator.
+    fn replay_draws(sampler: &AliasSampler, rng: &SmallRng, k: u32) -> Vec<u32> {
+        let mut rng = rng.clone();
+        (0..k).map(|_| sampler.sample(&mut rng)).collect()
+    }
+
+    /// The sampled objective: ln of the target entry's probability in the softmax over the
+    /// target and the draws, every score corrected by -ln(k·q).
+    fn sampled_log_likelihood(
+        rows: &[f32],
+        dim: usize,
+        entries: &[u32],
+        log_expected: &[f32],
+        h: &[f32],
+    ) -> f64 {
+        let score = |w: u32| {
+            dot(h, &rows[w as usize * dim..(w as usize + 1) * dim])
+                - log_expected[w as usize] as f64
+        };
+        let z: f64 = entries.iter().map(|&w| score(w).exp()).sum();
+        score(entries[0]) - z.ln()
+    }
+
+    fn zipf_counts(v: usize) -> Vec<u64> {
+        (0..v).map(|r| 1000 / (r as u64 + 1)).collect()
+    }
+
+    #[test]
+    fn sampled_softmax_gradient_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(29);
+        let counts = zipf_counts(8);
+        let sampler = AliasSampler::new(&counts, 0.75);
+        let (dim, k) = (5usize, 12u32);
+        let log_expected = SampledSoftmax::log_expected_draws(&counts, 0.75, k);
+        let alpha = 1e-3f32;
+        for target in [0u32, 3, 7] {
+            let mut rows = random_vec(&mut rng, counts.len() * dim, 0.9);
+            let before = rows.clone();
+            let h = random_vec(&mut rng, dim, 0.9);
+            let draws_rng = SmallRng::seed_from_u64(target as u64 + 100);
+            let mut entries = vec![target];
+            entries.extend(replay_draws(&sampler, &draws_rng, k));
+            // Frequent words are drawn several times: duplicates must add up.
+            assert!(
+                entries.len()
+                    > 1 + (1..entries.len())
+                        .filter(|&i| !entries[..i].contains(&entries[i]))
+                        .count()
+            );
+            let mut grad = vec![0f32; dim];
+            let layer = SampledSoftmax {
+                rows: SharedMatrix::new(&mut rows, dim),
+                sampler: &sampler,
+                k,
+                log_expected: log_expected.clone(),
+            };
+            let mut local = Local {
+                rng: draws_rng,
+                ..Local::new(0, false)
+            };
+            let loss = layer.step(
+                Portable,
+                &mut local,
+                target,
+                Row::from(&h),
+                &mut grad,
+                alpha,
+            );
+            // The loss is the sampled estimate of -ln p: -(objective) - ln(k·q(target)).
+            let objective = sampled_log_likelihood(&before, dim, &entries, &log_expected, &h);
+            let expected_loss = -objective - log_expected[target as usize] as f64;
+            assert!(
+                (loss as f64 - expected_loss).abs() < 1e-4,
+                "{loss} vs {expected_loss}"
+            );
+            let eps = 1e-3f32;
+            for i in 0..dim {
+                let (mut up, mut down) = (h.clone(), h.clone());
+                up[i] += eps;
+                down[i] -= eps;
+                let numeric = (sampled_log_likelihood(&before, dim, &entries, &log_expected, &up)
+                    - sampled_log_likelihood(&before, dim, &entries, &log_expected, &down))
+                    / (2.0 * eps as f64);
+                let analytic = grad[i] as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "h[{i}]: {numeric} vs {analytic}"
+                );
+            }
+            for j in 0..counts.len() * dim {
+                let (mut up, mut down) = (before.clone(), before.clone());
+                up[j] += eps;
+                down[j] -= eps;
+                let numeric = (sampled_log_likelihood(&up, dim, &entries, &log_expected, &h)
+                    - sampled_log_likelihood(&down, dim, &entries, &log_expected, &h))
+                    / (2.0 * eps as f64);
+                let analytic = (rows[j] - before[j]) as f64 / alpha as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "row {}: {numeric} vs {analytic}",
+                    j / dim
+                );
+            }
+        }
+    }
+
+    /// Averaged over many draws, the sampled step's gradient (input side and every row)
+    /// approaches the full softmax's as k grows: the self-normalised estimate's bias shrinks
+    /// like 1/k.
+    #[test]
+    fn sampled_gradient_expectation_approaches_the_full_one_as_k_grows() {
+        let mut rng = SmallRng::seed_from_u64(53);
+        let counts = zipf_counts(30);
+        let sampler = AliasSampler::new(&counts, 0.75);
+        let dim = 6;
+        let rows = random_vec(&mut rng, counts.len() * dim, 1.0);
+        let h = random_vec(&mut rng, dim, 1.0);
+        let target = 4u32;
+        // The raw gradient of one step: the input side, then each row's move (alpha = 1).
+        fn raw_gradient(grad: Vec<f32>, moved: &[f32], start: &[f32]) -> Vec<f32> {
+            let mut all = grad;
+            all.extend(moved.iter().zip(start).map(|(a, b)| a - b));
+            all
+        }
+        let (mut moved, mut grad) = (rows.clone(), vec![0f32; dim]);
+        let layer = FullSoftmax {
+            rows: SharedMatrix::new(&mut moved, dim),
+        };
+        let mut local = Local::new(0, false);
+        layer.step(Portable, &mut local, target, Row::from(&h), &mut grad, 1.0);
+        let full = raw_gradient(grad, &moved, &rows);
+        let mut errors = Vec::new();
+        for k in [2u32, 16, 256] {
+            let log_expected = SampledSoftmax::log_expected_draws(&counts, 0.75, k);
+            let draws = 3000;
+            let mut mean = vec![0f64; full.len()];
+            let mut local = Local::new(k as u64, false);
+            for _ in 0..draws {
+                let (mut moved, mut grad) = (rows.clone(), vec![0f32; dim]);
+                let layer = SampledSoftmax {
+                    rows: SharedMatrix::new(&mut moved, dim),
+                    sampler: &sampler,
+                    k,
+                    log_expected: log_expected.clone(),
+                };
+                layer.step(Portable, &mut local, target, Row::from(&h), &mut grad, 1.0);
+                for (m, x) in mean.iter_mut().zip(raw_gradient(grad, &moved, &rows)) {
+                    *m += x as f64 / draws as f64;
+                }
+            }
+            let error: f64 = mean
+                .iter()
+                .zip(&full)
+                .map(|(m, f)| (m - *f as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            errors.push(error);
+        }
+        let norm = full.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        assert!(errors[1] < 0.6 * errors[0], "{errors:?}");
+        assert!(errors[2] < 0.6 * errors[1], "{errors:?}");
+        assert!(errors[2] < 0.05 * norm, "{errors:?} vs |g| {norm}");
+    }
+
+    #[test]
+    fn full_softmax_cost_counts_every_row_of_every_prediction() {
+        let counts = vec![10u64; 1000];
+        let settings = Settings {
+            dim: 50,
+            window: 5,
+            epochs: 2,
+            sample: 0.0,
+            threads: 1,
+            hs: false,
+            softmax: Some(crate::model::SoftmaxKind::Full),
+            ..Settings::default()
+        };
+        let cost = full_softmax_cost(&settings, &counts);
+        // 10,000 words × 6 contexts × 2 epochs, each 2 × 1000 rows × 50.
+        assert_eq!(cost.predictions, 120_000.0);
+        assert_eq!(cost.multiply_adds, 120_000.0 * 2.0 * 1000.0 * 50.0);
+        let seconds = cost.multiply_adds / FULL_SOFTMAX_MADDS_PER_SECOND;
+        assert!((cost.hours - seconds / 3600.0).abs() < 1e-9);
+        assert!(check_full_softmax_cost(&settings, &counts).is_ok());
+        // CBOW predicts each word once; two threads halve the time.
+        let cbow = Settings {
+            architecture: Architecture::Cbow,
+            threads: 2,
+            ..settings.clone()
+        };
+        let c = full_softmax_cost(&cbow, &counts);
+        assert_eq!(c.predictions, 20_000.0);
+        assert!((c.hours - cost.hours / 6.0 / 2.0).abs() < 1e-12);
+        // Subsampling keeps fewer of the frequent words.
+        let sampled = Settings {
+            sample: 1e-4,
+            ..settings.clone()
+        };
+        assert!(full_softmax_cost(&sampled, &counts).predictions < cost.predictions);
+        // A text8-sized run is refused with its estimate.
+        let big = Settings {
+            dim: 100,
+            epochs: 5,
+            ..settings
+        };
+        let text8 = vec![240u64; 71_290];
+        let hours = full_softmax_cost(&big, &text8).hours;
+        assert!(hours > FULL_SOFTMAX_MAX_HOURS);
+        let err = check_full_softmax_cost(&big, &text8).unwrap_err();
+        match &err {
+            Error::InvalidSetting { setting, reason } => {
+                assert_eq!(*setting, Setting::FullSoftmax);
+                assert!(
+                    reason.contains(&format!("about {hours:.0} hours")),
+                    "{reason}"
+                );
+                assert!(
+                    reason.contains("71290 words") && !reason.contains('\n'),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 }
