@@ -21,6 +21,8 @@ pub enum Setting {
     HierarchicalSoftmax,
     /// Which output layers train (hierarchical softmax, negative sampling or both).
     OutputLayer,
+    /// The full softmax in particular (refused when it would take too long).
+    FullSoftmax,
     Negative,
     NsExponent,
     Optimizer,
@@ -50,6 +52,7 @@ impl Setting {
             Setting::Seed => "the seed",
             Setting::HierarchicalSoftmax => "hierarchical softmax",
             Setting::OutputLayer => "the output layer",
+            Setting::FullSoftmax => "the full softmax",
             Setting::Negative => "the number of negative samples",
             Setting::NsExponent => "the negative-sampling exponent",
             Setting::Optimizer => "the optimizer",

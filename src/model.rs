@@ -30,6 +30,17 @@ pub enum Optimizer {
     AdaGrad,
 }
 
+/// A softmax over words, trained instead of hierarchical softmax and negative sampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SoftmaxKind {
+    /// The exact softmax over the whole vocabulary: O(V·dim) per prediction, the objective
+    /// hierarchical softmax and sampling approximate.
+    Full,
+    /// Importance-sampled softmax over the target and `negative` words drawn from the
+    /// unigram^`ns_exponent` distribution (Jean et al. 2015).
+    Sampled,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Architecture {
     /// Predict each context word's neighbours from it (word2vec's default).
@@ -81,12 +92,22 @@ pub struct Settings {
     pub hs: bool,
     pub tree: TreeKind,
     pub optimizer: Optimizer,
+    /// Negative samples per prediction; with the sampled softmax, its samples.
     pub negative: u32,
     pub ns_exponent: f64,
     pub tokenizer: Tokenizer,
     pub lowercase: bool,
     /// Character n-grams on the input side (fastText's subwords); `None`: word rows only.
     pub subwords: Option<NgramSettings>,
+    /// A softmax output layer instead of hierarchical softmax / negative sampling.
+    pub softmax: Option<SoftmaxKind>,
+}
+
+impl Settings {
+    /// Whether an output layer keeps one row per word (negative sampling or a softmax).
+    pub fn has_word_output_rows(&self) -> bool {
+        self.negative > 0 || self.softmax.is_some()
+    }
 }
 
 impl Default for Settings {
@@ -110,6 +131,7 @@ impl Default for Settings {
             tokenizer: Tokenizer::Unicode,
             lowercase: false,
             subwords: None,
+            softmax: None,
         }
     }
 }
@@ -138,7 +160,7 @@ pub struct Model {
     pub ngram_buckets: Vec<u32>,
     /// Internal-node vectors of the tree, (V-1) × dim; empty without hierarchical softmax.
     pub nodes: Vec<f32>,
-    /// Output vectors for negative sampling, V × dim; empty without it.
+    /// Output vectors of words, V × dim, for negative sampling or a softmax; empty without.
     pub negatives: Vec<f32>,
     pub info: TrainingInfo,
 }
@@ -166,7 +188,7 @@ impl Model {
         } else {
             Vec::new()
         };
-        let negatives = if settings.negative > 0 {
+        let negatives = if settings.has_word_output_rows() {
             vec![0.0; v * dim]
         } else {
             Vec::new()
@@ -296,7 +318,29 @@ impl Model {
         if !(s.sample.is_finite() && s.sample >= 0.0) {
             return fail(Setting::Sample, "must be 0 (off) or a positive number");
         }
-        if !s.hs && s.negative == 0 {
+        if let Some(kind) = s.softmax {
+            if s.hs {
+                return fail(
+                    Setting::OutputLayer,
+                    "cannot combine a softmax with hierarchical softmax: it trains alone",
+                );
+            }
+            match (kind, s.negative) {
+                (SoftmaxKind::Full, k) if k > 0 => {
+                    return fail(
+                        Setting::Negative,
+                        "must be 0 with the full softmax, which scores every word",
+                    )
+                }
+                (SoftmaxKind::Sampled, 0) => {
+                    return fail(
+                        Setting::Negative,
+                        "must be at least 1: the sampled softmax draws that many words",
+                    )
+                }
+                _ => {}
+            }
+        } else if !s.hs && s.negative == 0 {
             return fail(
                 Setting::OutputLayer,
                 "has nothing to train: hierarchical softmax is off and there are no negative samples",

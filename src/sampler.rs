@@ -16,7 +16,7 @@ impl AliasSampler {
     pub fn new(counts: &[u64], exponent: f64) -> AliasSampler {
         let n = counts.len();
         assert!(n > 0);
-        let weights: Vec<f64> = counts.iter().map(|&c| (c as f64).powf(exponent)).collect();
+        let weights = Self::weights(counts, exponent);
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
         let mut accept = vec![u32::MAX; n];
@@ -34,6 +34,12 @@ impl AliasSampler {
         }
         // Leftovers are 1 up to rounding: always accept.
         AliasSampler { accept, alias }
+    }
+
+    /// The unnormalised probability of each word, `count^exponent`: what `new` draws by, for
+    /// layers that correct for the proposal (the sampled softmax).
+    pub fn weights(counts: &[u64], exponent: f64) -> Vec<f64> {
+        counts.iter().map(|&c| (c as f64).powf(exponent)).collect()
     }
 
     #[inline(always)]

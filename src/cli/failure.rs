@@ -98,6 +98,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Seed => "--seed",
         Setting::HierarchicalSoftmax => "--hs",
         Setting::OutputLayer => "--loss",
+        Setting::FullSoftmax => "--loss softmax",
         Setting::Negative => "--negative",
         Setting::NsExponent => "--ns-exponent",
         Setting::Optimizer => "--optimizer",
@@ -116,7 +117,10 @@ pub fn flag(setting: Setting) -> &'static str {
 /// What to write instead, where the flag alone does not say it.
 fn hint(setting: Setting) -> Option<&'static str> {
     match setting {
-        Setting::OutputLayer => Some("use --loss hs, --loss ns, --loss hs+ns, or --negative K"),
+        Setting::OutputLayer => Some(
+            "use --loss hs, --loss ns, --loss hs+ns, --loss softmax, --loss sampled-softmax, \
+             or --negative K",
+        ),
         _ => None,
     }
 }

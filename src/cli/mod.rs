@@ -122,8 +122,8 @@ pub(crate) struct TrainArgs {
     /// Lowercase every word.
     #[arg(long)]
     lowercase: bool,
-    /// The output layer: hierarchical softmax, negative sampling, or both
-    /// [default: hs, or ns when --negative K is given].
+    /// The output layer: hierarchical softmax, negative sampling, both, the exact softmax, or
+    /// the sampled softmax [default: hs, or ns when --negative K is given].
     #[arg(long, value_enum)]
     loss: Option<LossArg>,
     /// Hierarchical softmax (on by default; with --negative K, trains both layers).
@@ -140,7 +140,8 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
     optimizer: OptimizerArg,
     /// Negative samples per prediction; alone it means negative sampling without
-    /// hierarchical softmax, as in word2vec and gensim [default: 0, or 5 with --loss ns].
+    /// hierarchical softmax, as in word2vec and gensim [default: 0, or 5 with --loss ns, 64
+    /// with --loss sampled-softmax].
     #[arg(long, visible_alias = "neg")]
     negative: Option<u32>,
     /// Exponent of the unigram distribution negatives are drawn from.
@@ -258,6 +259,10 @@ enum LossArg {
     /// Both layers, trained side by side.
     #[value(name = "hs+ns")]
     HsNs,
+    /// The exact softmax over the whole vocabulary (small vocabularies only).
+    Softmax,
+    /// Importance-sampled softmax (64 samples unless --negative K).
+    SampledSoftmax,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
 use w2v::formats::Destination;
 use w2v::ids::{CorpusStorage, SPILL_ABOVE_WORDS};
-use w2v::model::{Architecture, Model, Optimizer, Settings, TreeKind};
+use w2v::model::{Architecture, Model, Optimizer, Settings, SoftmaxKind, TreeKind};
 use w2v::subwords::NgramSettings;
 
 use super::progress::{self, Display};
@@ -316,6 +316,11 @@ fn short_count(n: u64) -> String {
 
 /// Which output layer trained, as the summary says it.
 fn output_layer(s: &Settings) -> String {
+    match s.softmax {
+        Some(SoftmaxKind::Full) => return "softmax".to_string(),
+        Some(SoftmaxKind::Sampled) => return format!("sampled softmax ({})", s.negative),
+        None => {}
+    }
     match (s.hs, s.negative) {
         (true, 0) => "HS".to_string(),
         (true, k) => format!("HS + NS ({k})"),
@@ -326,11 +331,16 @@ fn output_layer(s: &Settings) -> String {
 /// word2vec's and gensim's number of negative samples.
 const DEFAULT_NEGATIVE: u32 = 5;
 
-/// Hierarchical softmax and the number of negative samples from `--loss`, `--hs`/`--no-hs`
-/// and `--negative`. Without `--loss`, `--negative K` alone means negative sampling alone (as
+/// Samples per prediction of the sampled softmax: the usual choice in sampled-softmax
+/// language models (TensorFlow's examples use 64). Its gradient is a self-normalised
+/// estimate whose bias shrinks as 1/K, so it wants far more draws than negative sampling's 5.
+const DEFAULT_SAMPLED: u32 = 64;
+
+/// Hierarchical softmax, the number of negative samples (or softmax samples) and the softmax
+/// layer from `--loss`, `--hs`/`--no-hs` and `--negative`. Without `--loss`, `--negative K` alone means negative sampling alone (as
 /// in word2vec and gensim) and hierarchical softmax stays on only if `--hs` says so;
 /// contradictions are usage errors naming both flags.
-fn output_layer_settings(a: &TrainArgs) -> CliResult<(bool, u32)> {
+fn output_layer_settings(a: &TrainArgs) -> CliResult<(bool, u32, Option<SoftmaxKind>)> {
     let hs_flag = match (a.hs, a.no_hs) {
         (true, _) => Some(true),
         (_, true) => Some(false),
@@ -340,35 +350,52 @@ fn output_layer_settings(a: &TrainArgs) -> CliResult<(bool, u32)> {
     let conflict = |what: String| Err(Failure::Usage(what));
     let Some(loss) = a.loss else {
         return Ok(match a.negative {
-            None | Some(0) => (hs_flag.unwrap_or(true), 0),
-            Some(k) => (hs_flag.unwrap_or(false), k),
+            None | Some(0) => (hs_flag.unwrap_or(true), 0, None),
+            Some(k) => (hs_flag.unwrap_or(false), k, None),
         });
     };
-    let (hs, ns, name) = match loss {
-        LossArg::Hs => (true, false, "hs"),
-        LossArg::Ns => (false, true, "ns"),
-        LossArg::HsNs => (true, true, "hs+ns"),
+    // Whether hierarchical softmax trains, and how many words are sampled by default (0:
+    // none may be).
+    let (hs, default_k, softmax, name) = match loss {
+        LossArg::Hs => (true, 0, None, "hs"),
+        LossArg::Ns => (false, DEFAULT_NEGATIVE, None, "ns"),
+        LossArg::HsNs => (true, DEFAULT_NEGATIVE, None, "hs+ns"),
+        LossArg::Softmax => (false, 0, Some(SoftmaxKind::Full), "softmax"),
+        LossArg::SampledSoftmax => (
+            false,
+            DEFAULT_SAMPLED,
+            Some(SoftmaxKind::Sampled),
+            "sampled-softmax",
+        ),
     };
     if let Some(flag) = hs_flag.filter(|&on| on != hs) {
-        return conflict(format!(
-            "{} contradicts --loss {name}{}",
-            hs_name(flag),
-            if ns {
-                " (use --loss hs+ns for both layers)"
-            } else {
-                ""
-            }
-        ));
+        let hint = if matches!(loss, LossArg::Ns | LossArg::HsNs) {
+            " (use --loss hs+ns for both layers)"
+        } else {
+            ""
+        };
+        return conflict(format!("{} contradicts --loss {name}{hint}", hs_name(flag)));
     }
-    match (ns, a.negative) {
-        (false, Some(k)) if k > 0 => conflict(format!(
-            "--negative {k} contradicts --loss hs (use --loss hs+ns for both layers)"
+    match (default_k, a.negative) {
+        (0, Some(k)) if k > 0 => conflict(format!(
+            "--negative {k} contradicts --loss {name}{}",
+            match loss {
+                LossArg::Softmax =>
+                    ", which scores every word (use --loss sampled-softmax to \
+                                     sample K words)",
+                _ => " (use --loss hs+ns for both layers)",
+            }
         )),
-        (true, Some(0)) => conflict(format!(
-            "--negative 0 contradicts --loss {name}, which samples negatives"
+        (0, _) => Ok((hs, 0, softmax)),
+        (_, Some(0)) => conflict(format!(
+            "--negative 0 contradicts --loss {name}, which samples {}",
+            if softmax.is_some() {
+                "words"
+            } else {
+                "negatives"
+            }
         )),
-        (true, k) => Ok((hs, k.unwrap_or(DEFAULT_NEGATIVE))),
-        (false, _) => Ok((hs, 0)),
+        (default, k) => Ok((hs, k.unwrap_or(default), softmax)),
     }
 }
 
@@ -404,7 +431,7 @@ fn unlikely_settings(s: &Settings) -> Vec<String> {
 
 /// The library settings the arguments ask for.
 fn settings(a: &TrainArgs) -> CliResult<Settings> {
-    let (hs, negative) = output_layer_settings(a)?;
+    let (hs, negative, softmax) = output_layer_settings(a)?;
     let architecture = if a.cbow {
         Architecture::Cbow
     } else {
@@ -444,6 +471,7 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
         },
         lowercase: a.lowercase,
         subwords: subword_settings(a)?,
+        softmax,
     })
 }
 

@@ -20,14 +20,16 @@ use crate::vocab::Vocab;
 
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
-/// subword n-grams, and the header the n-gram buckets that have rows (2 and 3 still read).
-pub const FORMAT_VERSION: u32 = 4;
+/// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
+/// softmax output layers (2 to 4 still read).
+pub const FORMAT_VERSION: u32 = 5;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
+/// The header; version 4's differs only in its settings (`SettingsV4`).
 #[derive(Serialize, Deserialize)]
-struct Header {
-    settings: Settings,
+struct Header<S = Settings> {
+    settings: S,
     vocab: Vocab,
     tree: Option<TreeLinks>,
     info: TrainingInfo,
@@ -48,6 +50,70 @@ struct OldHeader<S> {
     input_rows: u64,
     node_rows: u64,
     negative_rows: u64,
+}
+
+/// Settings as format version 4 stored them: without the softmax output layers.
+#[derive(Serialize, Deserialize)]
+struct SettingsV4 {
+    architecture: crate::model::Architecture,
+    dim: usize,
+    window: usize,
+    min_count: u64,
+    max_vocab: Option<usize>,
+    sample: f64,
+    alpha: f32,
+    epochs: u32,
+    threads: usize,
+    seed: u64,
+    hs: bool,
+    tree: crate::model::TreeKind,
+    optimizer: crate::model::Optimizer,
+    negative: u32,
+    ns_exponent: f64,
+    tokenizer: crate::corpus::Tokenizer,
+    lowercase: bool,
+    subwords: Option<crate::subwords::NgramSettings>,
+}
+
+impl From<SettingsV4> for Settings {
+    fn from(s: SettingsV4) -> Settings {
+        Settings {
+            architecture: s.architecture,
+            dim: s.dim,
+            window: s.window,
+            min_count: s.min_count,
+            max_vocab: s.max_vocab,
+            sample: s.sample,
+            alpha: s.alpha,
+            epochs: s.epochs,
+            threads: s.threads,
+            seed: s.seed,
+            hs: s.hs,
+            tree: s.tree,
+            optimizer: s.optimizer,
+            negative: s.negative,
+            ns_exponent: s.ns_exponent,
+            tokenizer: s.tokenizer,
+            lowercase: s.lowercase,
+            subwords: s.subwords,
+            softmax: None,
+        }
+    }
+}
+
+impl From<Header<SettingsV4>> for Header {
+    fn from(h: Header<SettingsV4>) -> Header {
+        Header {
+            settings: Settings::from(h.settings),
+            vocab: h.vocab,
+            tree: h.tree,
+            info: h.info,
+            ngram_buckets: h.ngram_buckets,
+            input_rows: h.input_rows,
+            node_rows: h.node_rows,
+            negative_rows: h.negative_rows,
+        }
+    }
 }
 
 /// Settings as format version 3 stored them: without subwords.
@@ -138,6 +204,7 @@ impl From<SettingsV3> for Settings {
             tokenizer: s.tokenizer,
             lowercase: s.lowercase,
             subwords: None,
+            softmax: None,
         }
     }
 }
@@ -267,6 +334,9 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         3 => options
             .deserialize::<OldHeader<SettingsV3>>(&header_bytes)
             .map(Header::from),
+        4 => options
+            .deserialize::<Header<SettingsV4>>(&header_bytes)
+            .map(Header::from),
         _ => options.deserialize(&header_bytes),
     }
     .map_err(|e| bad(format!("damaged model header ({e})")))?;
@@ -290,7 +360,7 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         return Err(bad("damaged model header (inconsistent sizes)".into()));
     }
     let expected_nodes = if s.hs { v - 1 } else { 0 };
-    let expected_negatives = if s.negative > 0 { v } else { 0 };
+    let expected_negatives = if s.has_word_output_rows() { v } else { 0 };
     if header.node_rows != expected_nodes || header.negative_rows != expected_negatives {
         return Err(bad(
             "damaged model header (inconsistent matrix sizes)".into()
@@ -432,6 +502,73 @@ mod tests {
         let buf = bytes_of(&unsorted);
         let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
         assert!(err.to_string().contains("inconsistent sizes"), "{err}");
+    }
+
+    /// Both softmax layers keep one output row per word, and the file says which trained.
+    #[test]
+    fn round_trips_softmax_models() {
+        use crate::model::SoftmaxKind;
+        for (kind, negative) in [(SoftmaxKind::Full, 0), (SoftmaxKind::Sampled, 4)] {
+            let mut m = small_model(false, negative);
+            m.settings.softmax = Some(kind);
+            m.negatives = (0..4 * 3).map(|i| i as f32 * 0.25).collect();
+            let buf = bytes_of(&m);
+            let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+            assert_eq!(back, m);
+            // Without its output rows, the same header is inconsistent.
+            let mut cut = m.clone();
+            cut.negatives.clear();
+            let buf = bytes_of(&cut);
+            let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
+            assert!(err.to_string().contains("inconsistent"), "{err}");
+        }
+    }
+
+    /// A version-4 file (settings without the softmax layers) still loads, without one.
+    #[test]
+    fn version_4_models_still_load() {
+        let m = small_model(true, 2);
+        let s = m.settings.clone();
+        let header = Header {
+            settings: SettingsV4 {
+                architecture: s.architecture,
+                dim: s.dim,
+                window: s.window,
+                min_count: s.min_count,
+                max_vocab: s.max_vocab,
+                sample: s.sample,
+                alpha: s.alpha,
+                epochs: s.epochs,
+                threads: s.threads,
+                seed: s.seed,
+                hs: s.hs,
+                tree: s.tree,
+                optimizer: s.optimizer,
+                negative: s.negative,
+                ns_exponent: s.ns_exponent,
+                tokenizer: s.tokenizer,
+                lowercase: s.lowercase,
+                subwords: s.subwords,
+            },
+            vocab: m.vocab.clone(),
+            tree: m.tree.as_ref().map(|t| t.links().clone()),
+            info: m.info.clone(),
+            ngram_buckets: Vec::new(),
+            input_rows: 4,
+            node_rows: 3,
+            negative_rows: 4,
+        };
+        let bytes = bincode_options(u64::MAX).serialize(&header).unwrap();
+        let mut buf = MAGIC.to_vec();
+        buf.extend_from_slice(&4u32.to_le_bytes());
+        buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&bytes);
+        for matrix in [&m.input, &m.nodes, &m.negatives] {
+            write_f32s(matrix, &mut buf).unwrap();
+        }
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.settings.softmax, None);
     }
 
     #[test]

@@ -27,12 +27,13 @@ use crate::ids::Corpus;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2Fma, Avx512};
 use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
-use crate::model::{Architecture, Model, Optimizer};
+use crate::model::{Architecture, Model, Optimizer, SoftmaxKind};
 use crate::sampler::AliasSampler;
 use crate::shared::{Row, RowMut, SharedMatrix};
 use input::{InputSide, SubwordInput, WordInput};
 use output::{
-    Both, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, GROUP, LOCAL_NODE_ROWS,
+    Both, FullSoftmax, HierarchicalSoftmax, Local, NegativeSampling, OutputLayer, SampledSoftmax,
+    WordLayer, GROUP, LOCAL_NODE_ROWS,
 };
 
 const _: () = assert!(SKIPGRAM_GROUP <= GROUP);
@@ -127,6 +128,9 @@ pub fn train(
         info,
     } = model;
     let dim = settings.dim;
+    if settings.softmax == Some(SoftmaxKind::Full) {
+        output::check_full_softmax_cost(settings, vocab.counts())?;
+    }
     let table = SigmoidTable::default();
     let adagrad = settings.optimizer == Optimizer::AdaGrad;
     let accumulators = |rows: usize| {
@@ -186,12 +190,31 @@ pub fn train(
             table: &table,
             rates: rates(&mut node_acc),
         });
-    let ns = sampler.as_ref().map(|sampler| NegativeSampling {
-        negatives: SharedMatrix::new(negatives, dim),
-        sampler,
-        k: settings.negative,
-        table: &table,
-    });
+    let word_layer = match settings.softmax {
+        None => sampler.as_ref().map(|sampler| {
+            WordLayer::Negative(NegativeSampling {
+                negatives: SharedMatrix::new(negatives, dim),
+                sampler,
+                k: settings.negative,
+                table: &table,
+            })
+        }),
+        Some(SoftmaxKind::Full) => Some(WordLayer::Full(FullSoftmax {
+            rows: SharedMatrix::new(negatives, dim),
+        })),
+        Some(SoftmaxKind::Sampled) => sampler.as_ref().map(|sampler| {
+            WordLayer::Sampled(SampledSoftmax {
+                rows: SharedMatrix::new(negatives, dim),
+                sampler,
+                k: settings.negative,
+                log_expected: SampledSoftmax::log_expected_draws(
+                    vocab.counts(),
+                    settings.ns_exponent,
+                    settings.negative,
+                ),
+            })
+        }),
+    };
     let epochs = settings.epochs;
     let report = match &word_rows {
         None => {
@@ -200,7 +223,7 @@ pub fn train(
                 rates: rates(&mut input_acc),
                 dim,
             };
-            run.epochs_with(&input, hs, ns, epochs, threads)
+            run.epochs_with(&input, hs, word_layer, epochs, threads)
         }
         Some(words) => {
             let input = SubwordInput {
@@ -209,7 +232,7 @@ pub fn train(
                 dim,
                 slots: SubwordInput::slots_for(settings.window),
             };
-            run.epochs_with(&input, hs, ns, epochs, threads)
+            run.epochs_with(&input, hs, word_layer, epochs, threads)
         }
     }?;
     info.epochs_done = report.epochs.len() as u32;
@@ -277,14 +300,24 @@ impl Run<'_> {
         &self,
         input: &I,
         hs: Option<HierarchicalSoftmax<'_>>,
-        ns: Option<NegativeSampling<'_>>,
+        words: Option<WordLayer<'_>>,
         epochs: u32,
         threads: usize,
     ) -> Result<TrainReport> {
-        match (hs, ns) {
-            (Some(hs), Some(ns)) => self.epochs(input, &Both { hs, ns }, epochs, threads),
+        match (hs, words) {
+            (Some(hs), Some(WordLayer::Negative(ns))) => {
+                self.epochs(input, &Both { hs, ns }, epochs, threads)
+            }
             (Some(hs), None) => self.epochs(input, &hs, epochs, threads),
-            (None, Some(ns)) => self.epochs(input, &ns, epochs, threads),
+            (None, Some(WordLayer::Negative(ns))) => self.epochs(input, &ns, epochs, threads),
+            (None, Some(WordLayer::Full(full))) => self.epochs(input, &full, epochs, threads),
+            (None, Some(WordLayer::Sampled(sampled))) => {
+                self.epochs(input, &sampled, epochs, threads)
+            }
+            (Some(_), Some(_)) => Err(Error::setting(
+                crate::error::Setting::OutputLayer,
+                "cannot combine a softmax with hierarchical softmax: it trains alone",
+            )),
             (None, None) => Err(Error::setting(
                 crate::error::Setting::OutputLayer,
                 "has nothing to train: hierarchical softmax is off and there are no negative \

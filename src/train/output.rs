@@ -19,7 +19,9 @@ use rand::SeedableRng;
 
 use super::rates::RowRates;
 use crate::diagnostics::{band_of, Probe};
+use crate::error::{Error, Result, Setting};
 use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
+use crate::model::{Architecture, Settings};
 use crate::sampler::AliasSampler;
 use crate::shared::{LocalRows, Row, RowMut, SharedMatrix};
 use crate::tree::Tree;
@@ -31,6 +33,10 @@ pub struct Local {
     pub probe: Option<Probe>,
     /// Private copies of the output rows every step writes, when threads share the model.
     pub rows: Option<LocalRows>,
+    /// Scratch for the softmax layers: one score per word scored, then its probability.
+    pub scores: Vec<f32>,
+    /// Scratch for the sampled softmax: the target, then the words drawn.
+    pub drawn: Vec<u32>,
 }
 
 impl Local {
@@ -39,6 +45,8 @@ impl Local {
             rng: SmallRng::seed_from_u64(seed),
             probe: diagnostics.then(Probe::default),
             rows: None,
+            scores: Vec::new(),
+            drawn: Vec::new(),
         }
     }
 }
@@ -362,6 +370,232 @@ impl OutputLayer for Both<'_> {
     }
 }
 
+/// Turns scores into softmax probabilities in place and returns -ln of the probability at
+/// `target`. The largest score is subtracted before exponentiating, so nothing overflows and
+/// at least one term is 1; the normaliser is summed in f64 so a large vocabulary of tiny
+/// terms is not lost to rounding.
+fn softmax_in_place(scores: &mut [f32], target: usize) -> f32 {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let target_shifted = scores[target] - max;
+    let mut z = 0f64;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        z += *s as f64;
+    }
+    let inv = (1.0 / z) as f32;
+    for s in scores.iter_mut() {
+        *s *= inv;
+    }
+    (z.ln() - target_shifted as f64) as f32
+}
+
+/// The exact softmax over the whole vocabulary, one output row per word: the objective
+/// hierarchical softmax and the sampled layers approximate. The loss is -ln p(target) with
+/// p(w) = exp(row_w · h) / Σ_j exp(row_j · h); row j moves by alpha · ([j = target] - p_j) · h
+/// and the input side gets Σ_j ([j = target] - p_j) · row_j. Every prediction costs about
+/// 2 · V · dim multiply-adds, so large vocabularies are refused ([`check_full_softmax_cost`]).
+pub struct FullSoftmax<'a> {
+    pub rows: SharedMatrix<'a>,
+}
+
+impl OutputLayer for FullSoftmax<'_> {
+    fn step<K: Kernel>(
+        &self,
+        k: K,
+        local: &mut Local,
+        target: u32,
+        hidden: Row<'_>,
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let scores = &mut local.scores;
+        scores.clear();
+        scores.extend((0..self.rows.rows()).map(|w| k.dot(hidden, self.rows.row(w))));
+        let loss = softmax_in_place(scores, target as usize);
+        let grad = RowMut::from(grad);
+        // Each row's input-side term is taken before that row moves; no row is visited twice.
+        for (w, &p) in scores.iter().enumerate() {
+            let g = if w == target as usize { 1.0 - p } else { -p };
+            // p underflowed to 0 (or the target is certain): the exact update is nothing.
+            if g == 0.0 {
+                continue;
+            }
+            let row = self.rows.row_mut(w);
+            k.axpy(g, row.as_row(), grad);
+            k.axpy(g * alpha, hidden, row);
+        }
+        loss
+    }
+}
+
+/// Importance-sampled softmax (Bengio & Senécal 2008; Jean et al. 2015): a softmax over the
+/// target and `k` words drawn with replacement from the proposal q (unigram^0.75, the
+/// negative-sampling table), each score corrected by -ln(k·q(w)), the log of how often w is
+/// expected among the draws. The gradient is that small softmax's, exactly.
+///
+/// Choices:
+/// - Draws that hit the target (accidental hits) are kept as ordinary samples. With the
+///   correction, Σ over the samples of exp(score)/(k·q) estimates the full normaliser Z
+///   without bias, and the hits are the target's share of it; removing them (as some
+///   implementations do) would leave the target's gradient at 1 instead of 1 - p(target)
+///   however large k grows. The extra entry for the target itself adds exp(s_t)/(k·q_t) to
+///   the normaliser: a bias that vanishes as k grows (tested below).
+/// - Duplicate draws are separate entries, so each row's expected weight follows q.
+/// - The reported loss is ln D - s_t, D the corrected normaliser over the target and the
+///   samples: the sampled estimate of the full softmax's -ln p(target) (D estimates Z), so
+///   loss logs compare with the other layers'. It can dip below 0 on a lucky draw.
+pub struct SampledSoftmax<'a> {
+    pub rows: SharedMatrix<'a>,
+    pub sampler: &'a AliasSampler,
+    pub k: u32,
+    /// ln(k·q(w)) per word: the log of the expected number of times w is drawn.
+    pub log_expected: Vec<f32>,
+}
+
+impl SampledSoftmax<'_> {
+    /// ln(k·q(w)) for each word, q(w) = count^exponent / Σ count^exponent as the sampler
+    /// draws.
+    pub fn log_expected_draws(counts: &[u64], exponent: f64, k: u32) -> Vec<f32> {
+        let weights = AliasSampler::weights(counts, exponent);
+        let total: f64 = weights.iter().sum();
+        weights
+            .iter()
+            .map(|w| (k as f64 * w / total).ln() as f32)
+            .collect()
+    }
+}
+
+impl OutputLayer for SampledSoftmax<'_> {
+    fn step<K: Kernel>(
+        &self,
+        k: K,
+        local: &mut Local,
+        target: u32,
+        hidden: Row<'_>,
+        grad: &mut [f32],
+        alpha: f32,
+    ) -> f32 {
+        let Local {
+            rng, scores, drawn, ..
+        } = local;
+        drawn.clear();
+        drawn.push(target);
+        drawn.extend((0..self.k).map(|_| self.sampler.sample(rng)));
+        for &w in drawn.iter() {
+            self.rows.prefetch(w as usize);
+        }
+        scores.clear();
+        scores.extend(
+            drawn
+                .iter()
+                .map(|&w| k.dot(hidden, self.rows.row(w as usize)) - self.log_expected[w as usize]),
+        );
+        let loss = softmax_in_place(scores, 0) - self.log_expected[target as usize];
+        let weight = |i: usize, p: f32| if i == 0 { 1.0 - p } else { -p };
+        // The whole input-side gradient first: a word drawn twice must not see its own update.
+        let grad = RowMut::from(grad);
+        for (i, (&w, &p)) in drawn.iter().zip(scores.iter()).enumerate() {
+            k.axpy(weight(i, p), self.rows.row(w as usize), grad);
+        }
+        for (i, (&w, &p)) in drawn.iter().zip(scores.iter()).enumerate() {
+            k.axpy(weight(i, p) * alpha, hidden, self.rows.row_mut(w as usize));
+        }
+        loss
+    }
+}
+
+/// The layers with one output row per word; with hierarchical softmax, only negative
+/// sampling trains beside it.
+pub enum WordLayer<'a> {
+    Negative(NegativeSampling<'a>),
+    Full(FullSoftmax<'a>),
+    Sampled(SampledSoftmax<'a>),
+}
+
+/// Multiply-adds per second one thread manages in the full softmax: a dot product and an
+/// update per row, 2·dim each, plus an exp. Measured on this project's 2-core development
+/// machine (AVX2): CBOW, dim 100, 735 words, 20k predictions, 1 thread: 2.9e9 in 1.5 s of CPU
+/// time, about 1.9 G/s. Rows of a large vocabulary fall out of cache, so large runs are
+/// slower, not faster: the estimate errs on the short side.
+pub const FULL_SOFTMAX_MADDS_PER_SECOND: f64 = 2e9;
+
+/// Estimated hours above which the full softmax is refused. The issue's use is a ground truth
+/// on a slice where it runs in minutes (~10k words, a few million words of text, about an hour
+/// at most on one thread); a day is far beyond any such run and still leaves room for a
+/// deliberate overnight one, while text8-sized runs (years) are stopped before they start.
+pub const FULL_SOFTMAX_MAX_HOURS: f64 = 24.0;
+
+/// What training with the full softmax would cost, estimated before it starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SoftmaxCost {
+    /// Predictions over all epochs: kept words (after subsampling, in expectation) times the
+    /// mean number of context words (window + 1 in skip-gram, 1 in CBOW).
+    pub predictions: f64,
+    /// 2 · V · dim per prediction.
+    pub multiply_adds: f64,
+    /// At [`FULL_SOFTMAX_MADDS_PER_SECOND`] per thread on every thread.
+    pub hours: f64,
+}
+
+/// The cost of the full softmax on a vocabulary with these counts (the corpus is the words
+/// counted).
+pub fn full_softmax_cost(settings: &Settings, counts: &[u64]) -> SoftmaxCost {
+    let total: u64 = counts.iter().sum();
+    let kept: f64 = if settings.sample > 0.0 {
+        // word2vec's keep probability, (sqrt(f/t) + 1)·t/f, as training applies it.
+        let threshold = settings.sample * total as f64;
+        counts
+            .iter()
+            .map(|&c| {
+                let c = c.max(1) as f64;
+                let keep = ((c / threshold).sqrt() + 1.0) * threshold / c;
+                c * keep.min(1.0)
+            })
+            .sum()
+    } else {
+        total as f64
+    };
+    // A window of b words each side, b uniform in 1..=window: 2·E[b] = window + 1 contexts.
+    let per_word = match settings.architecture {
+        Architecture::SkipGram => settings.window as f64 + 1.0,
+        Architecture::Cbow => 1.0,
+    };
+    let predictions = kept * per_word * settings.epochs as f64;
+    let multiply_adds = predictions * 2.0 * counts.len() as f64 * settings.dim as f64;
+    let rate = FULL_SOFTMAX_MADDS_PER_SECOND * settings.threads.max(1) as f64;
+    SoftmaxCost {
+        predictions,
+        multiply_adds,
+        hours: multiply_adds / rate / 3600.0,
+    }
+}
+
+/// Refuses the full softmax when [`full_softmax_cost`] exceeds [`FULL_SOFTMAX_MAX_HOURS`],
+/// with the estimate in the message.
+pub fn check_full_softmax_cost(settings: &Settings, counts: &[u64]) -> Result<()> {
+    let cost = full_softmax_cost(settings, counts);
+    if cost.hours <= FULL_SOFTMAX_MAX_HOURS {
+        return Ok(());
+    }
+    let threads = settings.threads.max(1);
+    Err(Error::setting(
+        Setting::FullSoftmax,
+        format!(
+            "would take about {:.0} hours: {} words × dim {} × 2 multiply-adds per prediction × \
+             {:.2e} predictions = {:.1e}, at about {:.0e} per second per thread on {threads} \
+             thread{}; above {FULL_SOFTMAX_MAX_HOURS} hours it is refused (use --loss \
+             sampled-softmax, ns or hs)",
+            cost.hours,
+            counts.len(),
+            settings.dim,
+            cost.predictions,
+            cost.multiply_adds,
+            FULL_SOFTMAX_MADDS_PER_SECOND,
+            if threads == 1 { "" } else { "s" },
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,8 +916,7 @@ mod tests {
         };
         let mut local = Local {
             rng: seed_rng,
-            probe: None,
-            rows: None,
+            ..Local::new(0, false)
         };
         let loss = layer.step(
             Portable,
@@ -706,6 +939,321 @@ mod tests {
                 (numeric - analytic).abs() < 5e-3,
                 "h[{i}]: {numeric} vs {analytic}"
             );
+        }
+    }
+
+    /// ln p(target | h) under the full softmax, computed naively in f64.
+    fn softmax_log_likelihood(rows: &[f32], dim: usize, target: u32, h: &[f32]) -> f64 {
+        let scores: Vec<f64> = rows.chunks_exact(dim).map(|r| dot(h, r)).collect();
+        let z: f64 = scores.iter().map(|s| s.exp()).sum();
+        scores[target as usize] - z.ln()
+    }
+
+    #[test]
+    fn softmax_probabilities_sum_to_one_and_match_a_naive_computation() {
+        let mut rng = SmallRng::seed_from_u64(41);
+        for offset in [0.0f32, 80.0, -500.0] {
+            let scores = random_vec(&mut rng, 50, 6.0);
+            // A large common offset overflows a naive exp in f32, never the shifted one.
+            let mut probs: Vec<f32> = scores.iter().map(|s| s + offset).collect();
+            let loss = softmax_in_place(&mut probs, 7);
+            let z: f64 = scores.iter().map(|&s| (s as f64).exp()).sum();
+            let total: f64 = probs.iter().map(|&p| p as f64).sum();
+            assert!((total - 1.0).abs() < 1e-5, "{total}");
+            for (p, s) in probs.iter().zip(&scores) {
+                let naive = (*s as f64).exp() / z;
+                assert!(
+                    (*p as f64 - naive).abs() < 1e-4 * naive.max(1e-3),
+                    "{p} {naive}"
+                );
+            }
+            let naive_loss = z.ln() - scores[7] as f64;
+            assert!(
+                (loss as f64 - naive_loss).abs() < 1e-4,
+                "{loss} {naive_loss}"
+            );
+        }
+    }
+
+    /// The update the full softmax applies is alpha times the gradient of ln p(target | h),
+    /// for the hidden vector and for every output row.
+    #[test]
+    fn full_softmax_gradient_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(17);
+        let (v, dim) = (9usize, 5usize);
+        let alpha = 1e-3f32;
+        for target in 0..v as u32 {
+            let mut rows = random_vec(&mut rng, v * dim, 0.9);
+            let before = rows.clone();
+            let h = random_vec(&mut rng, dim, 0.9);
+            let mut grad = vec![0f32; dim];
+            let layer = FullSoftmax {
+                rows: SharedMatrix::new(&mut rows, dim),
+            };
+            let mut local = Local::new(0, false);
+            let loss = layer.step(
+                Portable,
+                &mut local,
+                target,
+                Row::from(&h),
+                &mut grad,
+                alpha,
+            );
+            let exact = -softmax_log_likelihood(&before, dim, target, &h);
+            assert!((loss as f64 - exact).abs() < 1e-4, "{loss} vs {exact}");
+            let eps = 1e-3f32;
+            for i in 0..dim {
+                let (mut up, mut down) = (h.clone(), h.clone());
+                up[i] += eps;
+                down[i] -= eps;
+                let numeric = (softmax_log_likelihood(&before, dim, target, &up)
+                    - softmax_log_likelihood(&before, dim, target, &down))
+                    / (2.0 * eps as f64);
+                let analytic = grad[i] as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "h[{i}]: {numeric} vs {analytic}"
+                );
+            }
+            for j in 0..v * dim {
+                let (mut up, mut down) = (before.clone(), before.clone());
+                up[j] += eps;
+                down[j] -= eps;
+                let numeric = (softmax_log_likelihood(&up, dim, target, &h)
+                    - softmax_log_likelihood(&down, dim, target, &h))
+                    / (2.0 * eps as f64);
+                let analytic = (rows[j] - before[j]) as f64 / alpha as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "row {}: {numeric} vs {analytic}",
+                    j / dim
+                );
+            }
+        }
+    }
+
+    /// The words a sampled-softmax step draws, replayed from the same generator.
+    fn replay_draws(sampler: &AliasSampler, rng: &SmallRng, k: u32) -> Vec<u32> {
+        let mut rng = rng.clone();
+        (0..k).map(|_| sampler.sample(&mut rng)).collect()
+    }
+
+    /// The sampled objective: ln of the target entry's probability in the softmax over the
+    /// target and the draws, every score corrected by -ln(k·q).
+    fn sampled_log_likelihood(
+        rows: &[f32],
+        dim: usize,
+        entries: &[u32],
+        log_expected: &[f32],
+        h: &[f32],
+    ) -> f64 {
+        let score = |w: u32| {
+            dot(h, &rows[w as usize * dim..(w as usize + 1) * dim])
+                - log_expected[w as usize] as f64
+        };
+        let z: f64 = entries.iter().map(|&w| score(w).exp()).sum();
+        score(entries[0]) - z.ln()
+    }
+
+    fn zipf_counts(v: usize) -> Vec<u64> {
+        (0..v).map(|r| 1000 / (r as u64 + 1)).collect()
+    }
+
+    #[test]
+    fn sampled_softmax_gradient_matches_finite_differences() {
+        let mut rng = SmallRng::seed_from_u64(29);
+        let counts = zipf_counts(8);
+        let sampler = AliasSampler::new(&counts, 0.75);
+        let (dim, k) = (5usize, 12u32);
+        let log_expected = SampledSoftmax::log_expected_draws(&counts, 0.75, k);
+        let alpha = 1e-3f32;
+        for target in [0u32, 3, 7] {
+            let mut rows = random_vec(&mut rng, counts.len() * dim, 0.9);
+            let before = rows.clone();
+            let h = random_vec(&mut rng, dim, 0.9);
+            let draws_rng = SmallRng::seed_from_u64(target as u64 + 100);
+            let mut entries = vec![target];
+            entries.extend(replay_draws(&sampler, &draws_rng, k));
+            // Frequent words are drawn several times: duplicates must add up.
+            assert!(
+                entries.len()
+                    > 1 + (1..entries.len())
+                        .filter(|&i| !entries[..i].contains(&entries[i]))
+                        .count()
+            );
+            let mut grad = vec![0f32; dim];
+            let layer = SampledSoftmax {
+                rows: SharedMatrix::new(&mut rows, dim),
+                sampler: &sampler,
+                k,
+                log_expected: log_expected.clone(),
+            };
+            let mut local = Local {
+                rng: draws_rng,
+                ..Local::new(0, false)
+            };
+            let loss = layer.step(
+                Portable,
+                &mut local,
+                target,
+                Row::from(&h),
+                &mut grad,
+                alpha,
+            );
+            // The loss is the sampled estimate of -ln p: -(objective) - ln(k·q(target)).
+            let objective = sampled_log_likelihood(&before, dim, &entries, &log_expected, &h);
+            let expected_loss = -objective - log_expected[target as usize] as f64;
+            assert!(
+                (loss as f64 - expected_loss).abs() < 1e-4,
+                "{loss} vs {expected_loss}"
+            );
+            let eps = 1e-3f32;
+            for i in 0..dim {
+                let (mut up, mut down) = (h.clone(), h.clone());
+                up[i] += eps;
+                down[i] -= eps;
+                let numeric = (sampled_log_likelihood(&before, dim, &entries, &log_expected, &up)
+                    - sampled_log_likelihood(&before, dim, &entries, &log_expected, &down))
+                    / (2.0 * eps as f64);
+                let analytic = grad[i] as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "h[{i}]: {numeric} vs {analytic}"
+                );
+            }
+            for j in 0..counts.len() * dim {
+                let (mut up, mut down) = (before.clone(), before.clone());
+                up[j] += eps;
+                down[j] -= eps;
+                let numeric = (sampled_log_likelihood(&up, dim, &entries, &log_expected, &h)
+                    - sampled_log_likelihood(&down, dim, &entries, &log_expected, &h))
+                    / (2.0 * eps as f64);
+                let analytic = (rows[j] - before[j]) as f64 / alpha as f64;
+                assert!(
+                    (numeric - analytic).abs() < 5e-3,
+                    "row {}: {numeric} vs {analytic}",
+                    j / dim
+                );
+            }
+        }
+    }
+
+    /// Averaged over many draws, the sampled step's gradient (input side and every row)
+    /// approaches the full softmax's as k grows: the self-normalised estimate's bias shrinks
+    /// like 1/k.
+    #[test]
+    fn sampled_gradient_expectation_approaches_the_full_one_as_k_grows() {
+        let mut rng = SmallRng::seed_from_u64(53);
+        let counts = zipf_counts(30);
+        let sampler = AliasSampler::new(&counts, 0.75);
+        let dim = 6;
+        let rows = random_vec(&mut rng, counts.len() * dim, 1.0);
+        let h = random_vec(&mut rng, dim, 1.0);
+        let target = 4u32;
+        // The raw gradient of one step: the input side, then each row's move (alpha = 1).
+        fn raw_gradient(grad: Vec<f32>, moved: &[f32], start: &[f32]) -> Vec<f32> {
+            let mut all = grad;
+            all.extend(moved.iter().zip(start).map(|(a, b)| a - b));
+            all
+        }
+        let (mut moved, mut grad) = (rows.clone(), vec![0f32; dim]);
+        let layer = FullSoftmax {
+            rows: SharedMatrix::new(&mut moved, dim),
+        };
+        let mut local = Local::new(0, false);
+        layer.step(Portable, &mut local, target, Row::from(&h), &mut grad, 1.0);
+        let full = raw_gradient(grad, &moved, &rows);
+        let mut errors = Vec::new();
+        for k in [2u32, 16, 256] {
+            let log_expected = SampledSoftmax::log_expected_draws(&counts, 0.75, k);
+            let draws = 3000;
+            let mut mean = vec![0f64; full.len()];
+            let mut local = Local::new(k as u64, false);
+            for _ in 0..draws {
+                let (mut moved, mut grad) = (rows.clone(), vec![0f32; dim]);
+                let layer = SampledSoftmax {
+                    rows: SharedMatrix::new(&mut moved, dim),
+                    sampler: &sampler,
+                    k,
+                    log_expected: log_expected.clone(),
+                };
+                layer.step(Portable, &mut local, target, Row::from(&h), &mut grad, 1.0);
+                for (m, x) in mean.iter_mut().zip(raw_gradient(grad, &moved, &rows)) {
+                    *m += x as f64 / draws as f64;
+                }
+            }
+            let error: f64 = mean
+                .iter()
+                .zip(&full)
+                .map(|(m, f)| (m - *f as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            errors.push(error);
+        }
+        let norm = full.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        assert!(errors[1] < 0.6 * errors[0], "{errors:?}");
+        assert!(errors[2] < 0.6 * errors[1], "{errors:?}");
+        assert!(errors[2] < 0.05 * norm, "{errors:?} vs |g| {norm}");
+    }
+
+    #[test]
+    fn full_softmax_cost_counts_every_row_of_every_prediction() {
+        let counts = vec![10u64; 1000];
+        let settings = Settings {
+            dim: 50,
+            window: 5,
+            epochs: 2,
+            sample: 0.0,
+            threads: 1,
+            hs: false,
+            softmax: Some(crate::model::SoftmaxKind::Full),
+            ..Settings::default()
+        };
+        let cost = full_softmax_cost(&settings, &counts);
+        // 10,000 words × 6 contexts × 2 epochs, each 2 × 1000 rows × 50.
+        assert_eq!(cost.predictions, 120_000.0);
+        assert_eq!(cost.multiply_adds, 120_000.0 * 2.0 * 1000.0 * 50.0);
+        let seconds = cost.multiply_adds / FULL_SOFTMAX_MADDS_PER_SECOND;
+        assert!((cost.hours - seconds / 3600.0).abs() < 1e-9);
+        assert!(check_full_softmax_cost(&settings, &counts).is_ok());
+        // CBOW predicts each word once; two threads halve the time.
+        let cbow = Settings {
+            architecture: Architecture::Cbow,
+            threads: 2,
+            ..settings.clone()
+        };
+        let c = full_softmax_cost(&cbow, &counts);
+        assert_eq!(c.predictions, 20_000.0);
+        assert!((c.hours - cost.hours / 6.0 / 2.0).abs() < 1e-12);
+        // Subsampling keeps fewer of the frequent words.
+        let sampled = Settings {
+            sample: 1e-4,
+            ..settings.clone()
+        };
+        assert!(full_softmax_cost(&sampled, &counts).predictions < cost.predictions);
+        // A text8-sized run is refused with its estimate.
+        let big = Settings {
+            dim: 100,
+            epochs: 5,
+            ..settings
+        };
+        let text8 = vec![240u64; 71_290];
+        let hours = full_softmax_cost(&big, &text8).hours;
+        assert!(hours > FULL_SOFTMAX_MAX_HOURS);
+        let err = check_full_softmax_cost(&big, &text8).unwrap_err();
+        match &err {
+            Error::InvalidSetting { setting, reason } => {
+                assert_eq!(*setting, Setting::FullSoftmax);
+                assert!(
+                    reason.contains(&format!("about {hours:.0} hours")),
+                    "{reason}"
+                );
+                assert!(
+                    reason.contains("71290 words") && !reason.contains('\n'),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 }
