@@ -287,13 +287,7 @@ impl Model {
         };
         let mut rows = vec![word];
         layout.push_rows(&self.vocab.words()[word as usize], &mut rows);
-        let mut sum = vec![0f32; dim];
-        for &r in &rows {
-            sum.iter_mut().zip(row(r)).for_each(|(s, x)| *s += x);
-        }
-        let scale = (1.0 / rows.len() as f64) as f32;
-        sum.iter_mut().for_each(|s| *s *= scale);
-        sum
+        crate::subwords::fasttext_mean(dim, rows.iter().map(|&r| row(r)), rows.len())
     }
 
     /// Refuses settings that cannot train, naming the setting, before any work is done.

@@ -215,6 +215,23 @@ pub fn occupied_buckets<'a>(
     buckets
 }
 
+/// fastText's mean of a word's rows: summed in order in f32, then times `1/n` computed in f64
+/// and rounded to f32, as `getWordVector` does, so the values agree with fastText bit for bit.
+/// `n` may exceed the rows given: rows that do not exist count as zero.
+pub fn fasttext_mean<'a>(
+    dim: usize,
+    rows: impl IntoIterator<Item = &'a [f32]>,
+    n: usize,
+) -> Vec<f32> {
+    let mut sum = vec![0f32; dim];
+    for row in rows {
+        sum.iter_mut().zip(row).for_each(|(s, x)| *s += x);
+    }
+    let scale = (1.0 / n as f64) as f32;
+    sum.iter_mut().for_each(|s| *s *= scale);
+    sum
+}
+
 /// Where n-gram rows sit in an input matrix laid out as w2v keeps it: the word rows first,
 /// then one row per occupied bucket, in bucket order.
 #[derive(Debug, Clone, Copy)]

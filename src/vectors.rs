@@ -41,9 +41,6 @@ impl NgramTable<'_> {
     /// of them has a non-zero row. Summed in fastText's order in f32 and scaled by `1/n`
     /// computed in f64, as fastText's `getWordVector` does, so the values agree bit for bit.
     pub fn word_vector(&self, word: &str) -> Option<Vec<f32>> {
-        let mut sum = vec![0f32; self.rows.ncols()];
-        let (mut all, mut known) = (0usize, 0usize);
-        let mut buckets = Vec::new();
         let lower;
         let word = if self.lowercase && word.chars().any(char::is_uppercase) {
             lower = word.to_lowercase();
@@ -52,24 +49,22 @@ impl NgramTable<'_> {
             word
         };
         // Bucket numbers: rows relative to a vocabulary of size 0.
+        let mut buckets = Vec::new();
         subwords::push_ngram_rows(word, self.settings, 0, &mut buckets);
-        for bucket in buckets {
-            all += 1;
-            let Some(row) = self.bucket_row(bucket) else {
-                continue;
-            };
-            if row.iter().all(|&x| x == 0.0) {
-                continue;
-            }
-            known += 1;
-            sum.iter_mut().zip(row).for_each(|(s, x)| *s += x);
-        }
-        if known == 0 {
+        let known: Vec<&[f32]> = buckets
+            .iter()
+            .filter_map(|&bucket| self.bucket_row(bucket))
+            .filter(|row| row.iter().any(|&x| x != 0.0))
+            .map(|row| row.to_slice().expect("rows of a standard-layout matrix"))
+            .collect();
+        if known.is_empty() {
             return None;
         }
-        let scale = (1.0 / all as f64) as f32;
-        sum.iter_mut().for_each(|s| *s *= scale);
-        Some(sum)
+        Some(subwords::fasttext_mean(
+            self.rows.ncols(),
+            known,
+            buckets.len(),
+        ))
     }
 }
 

@@ -110,16 +110,17 @@ impl FastTextModel {
         if rows.is_empty() {
             return None;
         }
-        let mut sum = vec![0f32; self.dim()];
-        for &row in &rows {
-            for (s, v) in sum.iter_mut().zip(self.input.row(row)) {
-                *s += v;
-            }
-        }
-        // fastText scales by `1.0 / n` computed in double and rounded to its float `real`.
-        let scale = (1.0 / rows.len() as f64) as f32;
-        sum.iter_mut().for_each(|s| *s *= scale);
-        Some(sum)
+        let rows_of_input = rows.iter().map(|&r| {
+            self.input
+                .row(r)
+                .to_slice()
+                .expect("rows of a standard-layout matrix are contiguous")
+        });
+        Some(crate::subwords::fasttext_mean(
+            self.dim(),
+            rows_of_input,
+            rows.len(),
+        ))
     }
 
     /// The vectors fastText's `.vec` file holds: every vocabulary word's [`Self::word_vector`].

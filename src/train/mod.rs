@@ -117,12 +117,13 @@ pub fn train(
     stop: &AtomicBool,
     diagnostics: bool,
 ) -> Result<TrainReport> {
+    let word_rows = model.word_rows();
     let Model {
         settings,
         vocab,
         tree,
         input,
-        ngram_buckets,
+        ngram_buckets: _,
         nodes,
         negatives,
         info,
@@ -149,14 +150,6 @@ pub fn train(
             RowRates::AdaGrad(SharedMatrix::new(acc, 1))
         }
     }
-    let word_rows = settings.subwords.as_ref().map(|ngrams| {
-        let layout = crate::subwords::BucketRows {
-            settings: ngrams,
-            buckets: ngram_buckets,
-            first_row: vocab.len() as u32,
-        };
-        crate::subwords::WordRows::new(vocab.words(), &layout)
-    });
     let run = Run {
         architecture: settings.architecture,
         window: settings.window,
