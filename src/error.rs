@@ -163,6 +163,9 @@ pub enum Error {
     /// n-grams has a row either: there is nothing to build its vector from.
     #[error("'{word}' is not in the vocabulary and none of its character n-grams is known")]
     NoKnownNgrams { word: String },
+    /// A partial model that cannot go on with this corpus or these settings.
+    #[error("cannot resume: {reason}")]
+    CannotResume { reason: String },
 }
 
 /// What was being done with the corpus's temporary file when it failed.

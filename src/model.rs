@@ -163,6 +163,8 @@ pub struct Model {
     /// Output vectors of words, V × dim, for negative sampling or a softmax; empty without.
     pub negatives: Vec<f32>,
     pub info: TrainingInfo,
+    /// What a partial model needs to go on training exactly where it stopped.
+    pub state: Option<crate::train::TrainingState>,
 }
 
 impl Model {
@@ -202,6 +204,7 @@ impl Model {
             nodes,
             negatives,
             info: TrainingInfo::default(),
+            state: None,
         }
     }
 

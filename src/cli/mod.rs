@@ -13,7 +13,9 @@ mod word2vec_args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::{
+    ArgGroup, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
 
 use w2v::formats::Destination;
 
@@ -193,6 +195,14 @@ pub(crate) struct TrainArgs {
     /// Words and pairs seen fewer times never join (word2phrase's -min-count).
     #[arg(long, default_value_t = w2v::phrases::DEFAULT_MIN_COUNT)]
     phrase_min_count: u64,
+    /// Save the model with all it needs to resume to --output every N epochs (a fraction
+    /// such as 0.25 is fine), each checkpoint replacing the last.
+    #[arg(long, value_name = "EPOCHS", value_parser = train::parse_checkpoint_every)]
+    checkpoint_every: Option<f64>,
+    /// Go on training a partial model (saved by Ctrl-C or --checkpoint-every) on the same
+    /// inputs; options not given take the model's values. --output may be the model itself.
+    #[arg(long, value_name = "MODEL")]
+    resume: Option<PathBuf>,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,
@@ -498,8 +508,12 @@ pub fn main() -> ExitCode {
             .collect();
         eprintln!("w2v: reading word2vec's options as: w2v {}", line.join(" "));
     }
-    let cli = match Cli::try_parse_from(translated.args) {
-        Ok(cli) => cli,
+    // The matches too: resuming asks which options were given on the command line.
+    let parsed = Cli::command()
+        .try_get_matches_from(translated.args)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             return ExitCode::SUCCESS;
@@ -509,15 +523,15 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(cli) {
+    match run(cli, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
     }
 }
 
-fn run(cli: Cli) -> CliResult {
+fn run(cli: Cli, matches: &ArgMatches) -> CliResult {
     match cli.command {
-        Command::Train(args) => train::train(*args),
+        Command::Train(args) => train::train(*args, matches.subcommand_matches("train")),
         Command::Eval(args) => eval::eval(args),
         Command::Export(args) => export(args),
         Command::Similar(args) => query::similar(args),

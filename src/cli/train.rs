@@ -1,10 +1,14 @@
 //! `w2v train`: checks the outputs, reads and counts the text, trains with progress on
 //! stderr, saves the model and the optional logs, and handles Ctrl-C.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use clap::parser::ValueSource;
+use clap::ArgMatches;
+
 use w2v::corpus::{Input, TokenizeOptions, Tokenizer};
+use w2v::formats::destination::{self, PathTarget};
 use w2v::formats::Destination;
 use w2v::ids::{CorpusStorage, SPILL_ABOVE_WORDS};
 use w2v::model::{Architecture, Model, Optimizer, Settings, SoftmaxKind, TreeKind};
@@ -21,9 +25,21 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// Set once the text is read and training runs, so a Ctrl-C knows there is something to save.
 static TRAINING: AtomicBool = AtomicBool::new(false);
 
-pub fn train(a: TrainArgs) -> CliResult {
-    let settings = settings(&a)?;
+pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
+    let resumed = a.resume.as_deref().map(read_resumable).transpose()?;
+    let settings = match &resumed {
+        Some(model) => resume_settings(&a, matches, &model.settings)?,
+        None => settings(&a)?,
+    };
     Model::check_settings(&settings)?;
+    check_checkpoints(&a)?;
+    if a.diagnostics.is_some() && resumed.is_some() {
+        return Err(Failure::Usage(
+            "--diagnostics cannot be combined with --resume: checkpoints do not keep the \
+             gradient statistics"
+                .into(),
+        ));
+    }
     if a.diagnostics.is_some() && !settings.hs {
         return Err(Failure::Usage(
             "--diagnostics records hierarchical-softmax gradients; it needs --hs".into(),
@@ -119,19 +135,37 @@ pub fn train(a: TrainArgs) -> CliResult {
     }
     let corpus_words = scanned.corpus.words();
     let spill_bytes = scanned.corpus.spill_bytes();
-    let mut model = Model::new(settings.clone(), scanned.vocab);
+    let mut model = match resumed {
+        Some(mut model) => {
+            w2v::train::check_resume(&model, &scanned.vocab, &scanned.corpus)
+                .map_err(|e| resume_failure(&a, e))?;
+            model.settings = settings.clone();
+            model
+        }
+        None => Model::new(settings.clone(), scanned.vocab),
+    };
     let bar = progress::TrainingBar::new(
         corpus_words * settings.epochs as u64,
         settings.epochs,
         display,
     );
     TRAINING.store(true, Ordering::SeqCst);
-    let report = w2v::train::train(
+    // Checkpoints replace --output (a regular file; see check_checkpoints) atomically.
+    let mut save_checkpoint = |model: &Model| match &a.output {
+        Some(output) => output.write_with(|out| w2v::formats::native::write(model, out)),
+        None => Ok(()),
+    };
+    let checkpoints = a.checkpoint_every.map(|every| w2v::train::Checkpoints {
+        every_epochs: every,
+        save: &mut save_checkpoint,
+    });
+    let report = w2v::train::train_with(
         &mut model,
         &scanned.corpus,
         &bar,
         &STOP,
         a.diagnostics.is_some(),
+        checkpoints,
     );
     bar.finish();
     let report = report?;
@@ -168,10 +202,15 @@ pub fn train(a: TrainArgs) -> CliResult {
     }
     if report.interrupted {
         eprintln!(
-            "w2v: interrupted after {} of {} epochs; saved a partial model to {}",
+            "w2v: interrupted after {} of {} epochs; saved a partial model to {}{}",
             report.epochs.len(),
             settings.epochs,
-            saved_to(&a)
+            saved_to(&a),
+            if a.output.is_some() {
+                " (go on with --resume)"
+            } else {
+                ""
+            }
         );
         return Err(Failure::Interrupted);
     }
@@ -193,6 +232,200 @@ pub fn train(a: TrainArgs) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// `--checkpoint-every`: a positive number of epochs.
+pub(super) fn parse_checkpoint_every(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(format!(
+            "must be a positive number of epochs (such as 1 or 0.25), not '{s}'"
+        )),
+    }
+}
+
+/// Checkpoints replace --output again and again, so it must be a regular file.
+fn check_checkpoints(a: &TrainArgs) -> CliResult {
+    if a.checkpoint_every.is_none() {
+        return Ok(());
+    }
+    let not_a_file = |what: &str| {
+        Err(Failure::Usage(format!(
+            "--checkpoint-every saves to --output, which must be a regular file ({what})"
+        )))
+    };
+    match &a.output {
+        None => not_a_file("there is no --output"),
+        Some(Destination::Stdout) => not_a_file("it is stdout"),
+        Some(Destination::Path(path)) => match destination::resolve(path) {
+            Ok(PathTarget::InPlace(_)) => {
+                not_a_file(&format!("{} is a pipe or device", path.display()))
+            }
+            // A bad path is check_outputs's to report.
+            Ok(PathTarget::Replace(_)) | Err(_) => Ok(()),
+        },
+    }
+}
+
+/// The model `--resume` names, if it can be resumed at all.
+fn read_resumable(path: &Path) -> CliResult<Model> {
+    let model = w2v::formats::native::read_path(path)?;
+    if model.state.is_none() {
+        let reason = if model.info.partial {
+            "it is a partial model without training state (saved by an older w2v)".to_string()
+        } else {
+            format!(
+                "it finished training ({} epochs), there is nothing to resume; training a \
+                 finished model on more text will be --init",
+                model.info.epochs_done
+            )
+        };
+        return Err(Failure::Usage(format!(
+            "--resume {}: {reason}",
+            path.display()
+        )));
+    }
+    Ok(model)
+}
+
+/// A resume refused by the library, naming the model.
+fn resume_failure(a: &TrainArgs, e: w2v::Error) -> Failure {
+    let path = a.resume.as_deref().unwrap_or(Path::new("?"));
+    Failure::Usage(format!("--resume {}: {e}", path.display()))
+}
+
+/// Whether the option with this clap id was typed on the command line.
+fn given(matches: Option<&ArgMatches>, id: &str) -> bool {
+    matches.is_some_and(|m| m.value_source(id) == Some(ValueSource::CommandLine))
+}
+
+/// The checkpoint's settings, after checking that every one the command line gives agrees
+/// with it. `--threads` may differ (with a warning): only one-thread runs repeat exactly
+/// anyway.
+fn resume_settings(
+    a: &TrainArgs,
+    matches: Option<&ArgMatches>,
+    saved: &Settings,
+) -> CliResult<Settings> {
+    let asked = settings(a)?;
+    let subwords = |s: &Settings| match &s.subwords {
+        Some(n) => format!("n-grams {}-{} in {} buckets", n.minn, n.maxn, n.buckets),
+        None => "no subwords".to_string(),
+    };
+    let debug = |x: &dyn std::fmt::Debug| format!("{x:?}").to_lowercase();
+    // (clap ids, what the setting is when several flags make it, now, the checkpoint's)
+    let checks: Vec<(&[&str], Option<&str>, String, String)> = vec![
+        (
+            &["cbow"],
+            Some("architecture"),
+            asked.architecture.name().into(),
+            saved.architecture.name().into(),
+        ),
+        (&["dim"], None, asked.dim.to_string(), saved.dim.to_string()),
+        (
+            &["window"],
+            None,
+            asked.window.to_string(),
+            saved.window.to_string(),
+        ),
+        (
+            &["min_count"],
+            None,
+            asked.min_count.to_string(),
+            saved.min_count.to_string(),
+        ),
+        (
+            &["max_vocab"],
+            None,
+            debug(&asked.max_vocab),
+            debug(&saved.max_vocab),
+        ),
+        (
+            &["sample"],
+            None,
+            asked.sample.to_string(),
+            saved.sample.to_string(),
+        ),
+        (
+            &["alpha"],
+            None,
+            asked.alpha.to_string(),
+            saved.alpha.to_string(),
+        ),
+        (
+            &["epochs"],
+            None,
+            asked.epochs.to_string(),
+            saved.epochs.to_string(),
+        ),
+        (
+            &["seed"],
+            None,
+            asked.seed.to_string(),
+            saved.seed.to_string(),
+        ),
+        (&["tree"], None, debug(&asked.tree), debug(&saved.tree)),
+        (
+            &["optimizer"],
+            None,
+            debug(&asked.optimizer),
+            debug(&saved.optimizer),
+        ),
+        (
+            &["loss", "hs", "no_hs", "negative"],
+            Some("output layer"),
+            output_layer(&asked),
+            output_layer(saved),
+        ),
+        (
+            &["ns_exponent"],
+            None,
+            asked.ns_exponent.to_string(),
+            saved.ns_exponent.to_string(),
+        ),
+        (
+            &["tokenizer"],
+            None,
+            debug(&asked.tokenizer),
+            debug(&saved.tokenizer),
+        ),
+        (
+            &["lowercase"],
+            Some("lowercasing"),
+            asked.lowercase.to_string(),
+            saved.lowercase.to_string(),
+        ),
+        (
+            &["minn", "maxn", "buckets"],
+            Some("subwords"),
+            subwords(&asked),
+            subwords(saved),
+        ),
+    ];
+    for (ids, what, now, then) in checks {
+        let Some(id) = ids.iter().find(|id| given(matches, id)) else {
+            continue;
+        };
+        if now != then {
+            let flag = format!("--{}", id.replace('_', "-"));
+            return Err(Failure::Usage(match what {
+                None => format!("{flag} {now} differs from the checkpoint's {then}"),
+                Some(what) => {
+                    format!("{flag}: {what} {now} differs from the checkpoint's {then}")
+                }
+            }));
+        }
+    }
+    let mut settings = saved.clone();
+    if given(matches, "threads") && asked.threads != saved.threads {
+        eprintln!(
+            "w2v: warning: --threads {} differs from the checkpoint's {}: training goes on, \
+             but only runs with --threads 1 throughout repeat bit for bit",
+            asked.threads, saved.threads
+        );
+        settings.threads = asked.threads;
+    }
+    Ok(settings)
 }
 
 /// Where the corpus's ids are kept: `--spill`, in `--tmp-dir` or beside the output.

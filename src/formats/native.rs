@@ -1,10 +1,11 @@
 //! w2v's own model file: everything needed to export, evaluate, query or resume.
 //!
 //! Layout: magic `W2VMODEL`, format version (u32 LE), header length (u64 LE), the header
-//! (bincode: settings, vocabulary, tree links, training info, matrix shapes), then the input,
-//! node and negative matrices as raw little-endian f32. The matrices are not bincode so that
-//! reading them costs one copy, and their sizes are checked against the file length before
-//! anything is allocated.
+//! (bincode: settings, vocabulary, tree links, training info, matrix shapes, then the optional
+//! training-state section), then the input, node and negative matrices as raw little-endian
+//! f32, and last, for a partial AdaGrad model, its accumulators. The floats are not bincode so
+//! that reading them costs one copy, and their sizes are checked against the file length
+//! before anything is allocated.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
@@ -15,14 +16,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Model, Settings, TrainingInfo};
+use crate::train::TrainingState;
 use crate::tree::{tree_from_checked_links, TreeLinks};
 use crate::vocab::Vocab;
 
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
 /// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
-/// softmax output layers (2 to 4 still read).
-pub const FORMAT_VERSION: u32 = 5;
+/// softmax output layers. 6: the header gained the training state of a partial model, so it
+/// can be resumed (2 to 5 still read).
+pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
@@ -38,6 +41,22 @@ struct Header<S = Settings> {
     input_rows: u64,
     node_rows: u64,
     negative_rows: u64,
+}
+
+/// The header of format 6: version 5's, then the training state of a partial model.
+#[derive(Serialize, Deserialize)]
+struct HeaderV6 {
+    header: Header,
+    state: Option<StateSection>,
+}
+
+/// A partial model's training state, and how many AdaGrad accumulators (input rows, node
+/// rows) follow the matrices.
+#[derive(Serialize, Deserialize)]
+struct StateSection {
+    state: TrainingState,
+    input_acc: u64,
+    node_acc: u64,
 }
 
 /// The header of format versions 2 and 3: no n-grams, settings of the version's shape.
@@ -224,6 +243,15 @@ impl<S: Into<SettingsV3>> From<OldHeader<S>> for Header {
     }
 }
 
+impl HeaderV6 {
+    fn stateless(header: Header) -> HeaderV6 {
+        HeaderV6 {
+            header,
+            state: None,
+        }
+    }
+}
+
 fn bincode_options(limit: u64) -> impl Options {
     bincode::DefaultOptions::new()
         .with_fixint_encoding()
@@ -244,8 +272,13 @@ pub fn write<W: Write>(model: &Model, mut out: W) -> io::Result<()> {
         node_rows: (model.nodes.len() / dim) as u64,
         negative_rows: (model.negatives.len() / dim) as u64,
     };
+    let state = model.state.as_ref().map(|state| StateSection {
+        state: state.clone(),
+        input_acc: state.input_acc.len() as u64,
+        node_acc: state.node_acc.len() as u64,
+    });
     let bytes = bincode_options(u64::MAX)
-        .serialize(&header)
+        .serialize(&HeaderV6 { header, state })
         .map_err(io::Error::other)?;
     out.write_all(MAGIC)?;
     out.write_all(&FORMAT_VERSION.to_le_bytes())?;
@@ -253,6 +286,10 @@ pub fn write<W: Write>(model: &Model, mut out: W) -> io::Result<()> {
     out.write_all(&bytes)?;
     for matrix in [&model.input, &model.nodes, &model.negatives] {
         write_f32s(matrix, &mut out)?;
+    }
+    if let Some(state) = &model.state {
+        write_f32s(&state.input_acc, &mut out)?;
+        write_f32s(&state.node_acc, &mut out)?;
     }
     out.flush()
 }
@@ -327,16 +364,22 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         .read_exact(&mut header_bytes)
         .map_err(|e| read_error(path, e))?;
     let options = bincode_options(header_len);
-    let header: Header = match version {
+    let HeaderV6 { header, state } = match version {
         2 => options
             .deserialize::<OldHeader<SettingsV2>>(&header_bytes)
-            .map(Header::from),
+            .map(Header::from)
+            .map(HeaderV6::stateless),
         3 => options
             .deserialize::<OldHeader<SettingsV3>>(&header_bytes)
-            .map(Header::from),
+            .map(Header::from)
+            .map(HeaderV6::stateless),
         4 => options
             .deserialize::<Header<SettingsV4>>(&header_bytes)
-            .map(Header::from),
+            .map(Header::from)
+            .map(HeaderV6::stateless),
+        5 => options
+            .deserialize::<Header>(&header_bytes)
+            .map(HeaderV6::stateless),
         _ => options.deserialize(&header_bytes),
     }
     .map_err(|e| bad(format!("damaged model header ({e})")))?;
@@ -366,8 +409,24 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
             "damaged model header (inconsistent matrix sizes)".into()
         ));
     }
+    // AdaGrad keeps one accumulator per input word row and per node row; SGD none.
+    let (input_acc, node_acc) = state.as_ref().map_or((0, 0), |s| (s.input_acc, s.node_acc));
+    let adagrad = s.optimizer == crate::model::Optimizer::AdaGrad;
+    let acc_fit = if adagrad {
+        state.is_none() || (input_acc == v && node_acc == header.node_rows)
+    } else {
+        input_acc == 0 && node_acc == 0
+    };
+    if !acc_fit
+        || state
+            .as_ref()
+            .is_some_and(|s| !header.info.partial || s.state.threads.len() > 1024)
+    {
+        return Err(bad("damaged training state (inconsistent sizes)".into()));
+    }
     let floats = (header.input_rows + header.node_rows + header.negative_rows)
         .checked_mul(s.dim as u64)
+        .and_then(|f| f.checked_add(input_acc + node_acc))
         .and_then(|f| f.checked_mul(4));
     let expected_len = floats.and_then(|f| f.checked_add(PREFIX_LEN + header_len));
     match expected_len {
@@ -397,6 +456,15 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
     let input_vectors = read_f32s(&mut input, header.input_rows as usize * dim, path)?;
     let nodes = read_f32s(&mut input, header.node_rows as usize * dim, path)?;
     let negatives = read_f32s(&mut input, header.negative_rows as usize * dim, path)?;
+    let state = match state {
+        Some(section) => {
+            let mut state = section.state;
+            state.input_acc = read_f32s(&mut input, input_acc as usize, path)?;
+            state.node_acc = read_f32s(&mut input, node_acc as usize, path)?;
+            Some(state)
+        }
+        None => None,
+    };
     Ok(Model {
         settings: header.settings,
         vocab: header.vocab,
@@ -406,6 +474,7 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         nodes,
         negatives,
         info: header.info,
+        state,
     })
 }
 

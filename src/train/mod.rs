@@ -6,11 +6,13 @@
 //! atomic word counter drives progress and the learning rate, which decays linearly from alpha
 //! to alpha·1e-4 over all epochs of all threads together.
 
+mod checkpoint;
 mod input;
 mod loss_log;
 pub(crate) mod output;
 pub(crate) mod rates;
 
+pub use checkpoint::{check_resume, Checkpoints, CorpusFingerprint, ThreadCarry, TrainingState};
 pub use loss_log::{read_loss_csv, write_loss_csv, LossRecord, LOSS_CSV_FIELDS};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -21,13 +23,13 @@ use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
 
 use crate::corpus::MAX_SENTENCE_WORDS;
-use crate::diagnostics::GradientStats;
+use crate::diagnostics::{GradientStats, Probe};
 use crate::error::{Error, Result};
 use crate::ids::Corpus;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2Fma, Avx512};
 use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
-use crate::model::{Architecture, Model, Optimizer, SoftmaxKind};
+use crate::model::{Architecture, Model, Optimizer, SoftmaxKind, TrainingInfo};
 use crate::sampler::AliasSampler;
 use crate::shared::{Row, RowMut, SharedMatrix};
 use input::{InputSide, SubwordInput, WordInput};
@@ -74,7 +76,7 @@ pub struct Progress {
     pub loss: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochReport {
     /// 1-based.
     pub epoch: u32,
@@ -107,7 +109,7 @@ impl TrainReport {
 
 /// Trains `model` on `corpus` (ids must be ranks in `model.vocab`), in memory or spilled.
 /// Setting `stop` ends training at the next chunk boundary; the model then holds what was
-/// trained so far.
+/// trained so far, and the state to go on from there (see [`TrainingState`]).
 /// `diagnostics` samples hierarchical-softmax gradients into the report (it changes nothing
 /// that is trained).
 pub fn train(
@@ -117,7 +119,229 @@ pub fn train(
     stop: &AtomicBool,
     diagnostics: bool,
 ) -> Result<TrainReport> {
+    train_with(model, corpus, observer, stop, diagnostics, None)
+}
+
+/// As [`train`], saving the model with its training state at the points `checkpoints` asks
+/// for. A model that holds a training state (a partial model read back; check it first with
+/// [`check_resume`]) goes on from where it stopped instead of starting over.
+pub fn train_with(
+    model: &mut Model,
+    corpus: &Corpus,
+    observer: &dyn Observer,
+    stop: &AtomicBool,
+    diagnostics: bool,
+    mut checkpoints: Option<Checkpoints<'_>>,
+) -> Result<TrainReport> {
+    if model.settings.softmax == Some(SoftmaxKind::Full) {
+        output::check_full_softmax_cost(&model.settings, model.vocab.counts())?;
+    }
+    let chunks = corpus.chunks() as u64;
+    let end = model.settings.epochs as u64 * chunks;
+    let threads = model.settings.threads.max(1);
+    let diagnostics = diagnostics && model.settings.hs;
+    let mut state = match model.state.take() {
+        Some(state) => state,
+        None => fresh_state(model, corpus),
+    };
+    check_state(model, &state, corpus)?;
+    let mut carries: Vec<Carry> = (0..threads).map(|_| Carry::new(diagnostics)).collect();
+    for (i, saved) in std::mem::take(&mut state.threads).into_iter().enumerate() {
+        match carries.get_mut(i) {
+            Some(carry) => carry.saved = saved,
+            // Fewer threads than before: the others' words are counted at once.
+            None => {
+                state.words_done += saved.unreported_words;
+                carries[0].saved.loss += saved.loss;
+                carries[0].saved.predictions += saved.predictions;
+            }
+        }
+    }
     let word_rows = model.word_rows();
+    let counter = AtomicU64::new(state.words_done);
+    let clock = Clock {
+        start: Instant::now(),
+        before: state.seconds,
+    };
+    let mut report = TrainReport {
+        epochs: std::mem::take(&mut state.epochs),
+        ..Default::default()
+    };
+    let mut pos = state.epoch as u64 * chunks + state.next_chunk;
+    loop {
+        let to = checkpoints.as_ref().map_or(end, |c| {
+            checkpoint::next_checkpoint(c.every_epochs, chunks, pos).min(end)
+        });
+        let shared = Shared {
+            corpus,
+            observer,
+            stop,
+            counter: &counter,
+            clock,
+            diagnostics,
+        };
+        pos = segment(
+            model,
+            &word_rows,
+            &mut state,
+            &shared,
+            (pos, to),
+            &mut carries,
+            &mut report,
+        )?;
+        if pos >= end || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let Some(checkpoints) = checkpoints.as_mut() else {
+            break;
+        };
+        // Saving reads the model and its state; training goes on from the same numbers.
+        keep_state(
+            model,
+            state,
+            (pos, chunks),
+            &counter,
+            &carries,
+            &report,
+            clock,
+        );
+        let saved = (checkpoints.save)(model);
+        state = model.state.take().expect("the state was just stored");
+        report.epochs = std::mem::take(&mut state.epochs);
+        saved?;
+    }
+    report.seconds = clock.now();
+    report.interrupted = pos < end;
+    if report.interrupted {
+        keep_state(
+            model,
+            state,
+            (pos, chunks),
+            &counter,
+            &carries,
+            &report,
+            clock,
+        );
+    } else {
+        model.info = info_of(&report, counter.load(Ordering::Relaxed), false);
+    }
+    report.words = model.info.words_processed;
+    Ok(report)
+}
+
+/// Training time: this run's, plus what the run it resumes took.
+#[derive(Clone, Copy)]
+struct Clock {
+    start: Instant,
+    before: f64,
+}
+
+impl Clock {
+    fn now(&self) -> f64 {
+        self.before + self.start.elapsed().as_secs_f64()
+    }
+}
+
+/// The training info of a model after `report`, `words` counted.
+fn info_of(report: &TrainReport, words: u64, partial: bool) -> TrainingInfo {
+    TrainingInfo {
+        epochs_done: report.epochs.len() as u32,
+        words_processed: words,
+        partial,
+        final_loss: report.epochs.last().map(|e| e.loss),
+    }
+}
+
+/// Stores in `model` the state at global chunk `pos`, marking it partial.
+fn keep_state(
+    model: &mut Model,
+    mut state: TrainingState,
+    (pos, chunks): (u64, u64),
+    counter: &AtomicU64,
+    carries: &[Carry],
+    report: &TrainReport,
+    clock: Clock,
+) {
+    state.epoch = (pos / chunks) as u32;
+    state.next_chunk = pos % chunks;
+    state.words_done = counter.load(Ordering::Relaxed);
+    state.threads = carries.iter().map(|c| c.saved).collect();
+    state.epochs = report.epochs.clone();
+    state.seconds = clock.now();
+    let unreported: u64 = carries.iter().map(|c| c.saved.unreported_words).sum();
+    model.info = info_of(report, state.words_done + unreported, true);
+    model.state = Some(state);
+}
+
+/// The state of a run that has not started: AdaGrad's accumulators at their start.
+fn fresh_state(model: &Model, corpus: &Corpus) -> TrainingState {
+    let adagrad = model.settings.optimizer == Optimizer::AdaGrad;
+    let accumulators = |rows: usize| {
+        if adagrad {
+            vec![ADAGRAD_START; rows]
+        } else {
+            Vec::new()
+        }
+    };
+    TrainingState {
+        epoch: 0,
+        next_chunk: 0,
+        words_done: 0,
+        threads: Vec::new(),
+        epochs: Vec::new(),
+        seconds: 0.0,
+        corpus: CorpusFingerprint::of(corpus),
+        input_acc: accumulators(model.vocab.len()),
+        node_acc: accumulators(model.nodes.len() / model.dim()),
+    }
+}
+
+/// Refuses a state that does not belong to this model and corpus.
+fn check_state(model: &Model, state: &TrainingState, corpus: &Corpus) -> Result<()> {
+    let damaged = |what: &str| {
+        Err(Error::CannotResume {
+            reason: format!("the training state is damaged ({what})"),
+        })
+    };
+    if state.corpus != CorpusFingerprint::of(corpus) {
+        return Err(Error::CannotResume {
+            reason: "the corpus differs from the checkpoint's".into(),
+        });
+    }
+    if state.epoch >= model.settings.epochs || state.next_chunk >= state.corpus.chunks {
+        return damaged("its position is past the end of training");
+    }
+    let adagrad = model.settings.optimizer == Optimizer::AdaGrad;
+    let (inputs, nodes) = (model.vocab.len(), model.nodes.len() / model.dim());
+    let expected = if adagrad { (inputs, nodes) } else { (0, 0) };
+    if (state.input_acc.len(), state.node_acc.len()) != expected {
+        return damaged("its optimizer accumulators do not fit the model");
+    }
+    Ok(())
+}
+
+/// What every segment of a run shares.
+struct Shared<'a> {
+    corpus: &'a Corpus,
+    observer: &'a dyn Observer,
+    stop: &'a AtomicBool,
+    counter: &'a AtomicU64,
+    clock: Clock,
+    diagnostics: bool,
+}
+
+/// Trains global chunks `from..to` (epoch × chunks + chunk), or until stopped; returns where
+/// it stopped. The model's matrices are shared with the threads only for the segment, so
+/// that between segments the model can be saved whole.
+fn segment(
+    model: &mut Model,
+    word_rows: &Option<crate::subwords::WordRows>,
+    state: &mut TrainingState,
+    shared: &Shared<'_>,
+    (from, to): (u64, u64),
+    carries: &mut [Carry],
+    report: &mut TrainReport,
+) -> Result<u64> {
     let Model {
         settings,
         vocab,
@@ -126,23 +350,11 @@ pub fn train(
         ngram_buckets: _,
         nodes,
         negatives,
-        info,
+        info: _,
+        state: _,
     } = model;
     let dim = settings.dim;
-    if settings.softmax == Some(SoftmaxKind::Full) {
-        output::check_full_softmax_cost(settings, vocab.counts())?;
-    }
     let table = SigmoidTable::default();
-    let adagrad = settings.optimizer == Optimizer::AdaGrad;
-    let accumulators = |rows: usize| {
-        if adagrad {
-            vec![ADAGRAD_START; rows]
-        } else {
-            Vec::new()
-        }
-    };
-    let (mut input_acc, mut node_acc) =
-        (accumulators(vocab.len()), accumulators(nodes.len() / dim));
     fn rates(acc: &mut [f32]) -> RowRates<'_> {
         if acc.is_empty() {
             RowRates::Sgd
@@ -154,21 +366,23 @@ pub fn train(
         architecture: settings.architecture,
         window: settings.window,
         dim,
-        corpus,
+        corpus: shared.corpus,
+        chunks: shared.corpus.chunks() as u64,
         keep: keep_thresholds(vocab.counts(), settings.sample),
         alpha0: settings.alpha,
-        total_words: corpus.words() * settings.epochs as u64,
-        counter: AtomicU64::new(0),
+        total_words: shared.corpus.words() * settings.epochs as u64,
+        counter: shared.counter,
         seed: settings.seed,
-        observer,
-        stop,
+        observer: shared.observer,
+        stop: shared.stop,
         failed: AtomicBool::new(false),
-        diagnostics: diagnostics && settings.hs,
+        diagnostics: shared.diagnostics,
         running: Mutex::new((0.0, 0)),
+        clock: shared.clock,
     };
     let sampler =
         (settings.negative > 0).then(|| AliasSampler::new(vocab.counts(), settings.ns_exponent));
-    let threads = settings.threads.max(1);
+    let threads = carries.len();
     let hs = tree
         .as_ref()
         .filter(|_| settings.hs)
@@ -181,7 +395,7 @@ pub fn train(
             },
             nodes: SharedMatrix::new(nodes, dim),
             table: &table,
-            rates: rates(&mut node_acc),
+            rates: rates(&mut state.node_acc),
         });
     let word_layer = match settings.softmax {
         None => sampler.as_ref().map(|sampler| {
@@ -208,15 +422,20 @@ pub fn train(
             })
         }),
     };
-    let epochs = settings.epochs;
-    let report = match &word_rows {
+    let span = Span {
+        from,
+        to,
+        carries,
+        report,
+    };
+    match word_rows {
         None => {
             let input = WordInput {
                 rows: SharedMatrix::new(input, dim),
-                rates: rates(&mut input_acc),
+                rates: rates(&mut state.input_acc),
                 dim,
             };
-            run.epochs_with(&input, hs, word_layer, epochs, threads)
+            run.epochs_with(&input, hs, word_layer, span)
         }
         Some(words) => {
             let input = SubwordInput {
@@ -225,14 +444,9 @@ pub fn train(
                 dim,
                 slots: SubwordInput::slots_for(settings.window),
             };
-            run.epochs_with(&input, hs, word_layer, epochs, threads)
+            run.epochs_with(&input, hs, word_layer, span)
         }
-    }?;
-    info.epochs_done = report.epochs.len() as u32;
-    info.words_processed = report.words;
-    info.partial = report.interrupted;
-    info.final_loss = report.epochs.last().map(|e| e.loss);
-    Ok(report)
+    }
 }
 
 /// Per word, the subsampling keep probability scaled to u32: word2vec's
@@ -252,16 +466,17 @@ fn keep_thresholds(counts: &[u64], sample: f64) -> Vec<u32> {
         .collect()
 }
 
-/// Everything the threads share for one training run.
+/// Everything the threads share for one segment of a training run.
 struct Run<'a> {
     architecture: Architecture,
     window: usize,
     dim: usize,
     corpus: &'a Corpus,
+    chunks: u64,
     keep: Vec<u32>,
     alpha0: f32,
     total_words: u64,
-    counter: AtomicU64,
+    counter: &'a AtomicU64,
     seed: u64,
     observer: &'a dyn Observer,
     stop: &'a AtomicBool,
@@ -270,14 +485,45 @@ struct Run<'a> {
     diagnostics: bool,
     /// Loss sum and prediction count of the current epoch, for the progress display.
     running: Mutex<(f64, u64)>,
+    clock: Clock,
 }
 
-/// What one thread accumulated over an epoch.
+/// The global chunks a segment trains, the threads' carries and the report it adds to.
+struct Span<'a> {
+    from: u64,
+    to: u64,
+    carries: &'a mut [Carry],
+    report: &'a mut TrainReport,
+}
+
+/// What a thread hands on to the thread that continues its work after a pause: what it has
+/// not reported, and its gradient sampler.
+struct Carry {
+    saved: ThreadCarry,
+    probe: Option<Probe>,
+}
+
+impl Carry {
+    fn new(diagnostics: bool) -> Carry {
+        Carry {
+            saved: ThreadCarry::default(),
+            probe: diagnostics.then(Probe::default),
+        }
+    }
+}
+
+/// One thread's share of one epoch's work: chunks from `next_chunk` up to `limit`.
+struct Job<'a> {
+    epoch: u32,
+    next_chunk: &'a AtomicUsize,
+    limit: usize,
+}
+
+/// What one thread accumulated over its work.
 #[derive(Default)]
 struct Tally {
     loss: f64,
     predictions: u64,
-    gradients: Option<GradientStats>,
     /// Why the thread stopped early (its chunk could not be read).
     error: Option<Error>,
 }
@@ -294,19 +540,14 @@ impl Run<'_> {
         input: &I,
         hs: Option<HierarchicalSoftmax<'_>>,
         words: Option<WordLayer<'_>>,
-        epochs: u32,
-        threads: usize,
-    ) -> Result<TrainReport> {
+        span: Span<'_>,
+    ) -> Result<u64> {
         match (hs, words) {
-            (Some(hs), Some(WordLayer::Negative(ns))) => {
-                self.epochs(input, &Both { hs, ns }, epochs, threads)
-            }
-            (Some(hs), None) => self.epochs(input, &hs, epochs, threads),
-            (None, Some(WordLayer::Negative(ns))) => self.epochs(input, &ns, epochs, threads),
-            (None, Some(WordLayer::Full(full))) => self.epochs(input, &full, epochs, threads),
-            (None, Some(WordLayer::Sampled(sampled))) => {
-                self.epochs(input, &sampled, epochs, threads)
-            }
+            (Some(hs), Some(WordLayer::Negative(ns))) => self.epochs(input, &Both { hs, ns }, span),
+            (Some(hs), None) => self.epochs(input, &hs, span),
+            (None, Some(WordLayer::Negative(ns))) => self.epochs(input, &ns, span),
+            (None, Some(WordLayer::Full(full))) => self.epochs(input, &full, span),
+            (None, Some(WordLayer::Sampled(sampled))) => self.epochs(input, &sampled, span),
             (Some(_), Some(_)) => Err(Error::setting(
                 crate::error::Setting::OutputLayer,
                 "cannot combine a softmax with hierarchical softmax: it trains alone",
@@ -319,21 +560,46 @@ impl Run<'_> {
         }
     }
 
+    /// Trains the span's chunks epoch by epoch, a scope of threads per epoch (or part of
+    /// one); returns the global chunk it got to.
     fn epochs<I: InputSide, O: OutputLayer>(
         &self,
         input: &I,
         out: &O,
-        epochs: u32,
-        threads: usize,
-    ) -> Result<TrainReport> {
-        let start = Instant::now();
-        let mut report = TrainReport::default();
-        for epoch in 0..epochs {
-            let next_chunk = AtomicUsize::new(0);
-            *self.running.lock().unwrap() = (0.0, 0);
+        span: Span<'_>,
+    ) -> Result<u64> {
+        let Span {
+            from,
+            to,
+            carries,
+            report,
+        } = span;
+        let chunks = self.chunks;
+        let mut pos = from;
+        while pos < to && !self.stop.load(Ordering::Relaxed) {
+            let epoch = (pos / chunks) as u32;
+            let epoch_start = epoch as u64 * chunks;
+            let limit = if to >= epoch_start + chunks {
+                usize::MAX
+            } else {
+                (to - epoch_start) as usize
+            };
+            let next_chunk = AtomicUsize::new((pos - epoch_start) as usize);
+            *self.running.lock().unwrap() = carries.iter().fold((0.0, 0), |(l, n), c| {
+                (l + c.saved.loss, n + c.saved.predictions)
+            });
+            let job = Job {
+                epoch,
+                next_chunk: &next_chunk,
+                limit,
+            };
             let mut tallies: Vec<Tally> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| scope.spawn(|| self.worker(input, out, epoch, &next_chunk)))
+                let handles: Vec<_> = carries
+                    .iter_mut()
+                    .map(|carry| {
+                        let job = &job;
+                        scope.spawn(move || self.worker(input, out, job, carry))
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -349,36 +615,52 @@ impl Run<'_> {
                     alpha: self.alpha0,
                 });
             }
-            let interrupted = self.stop.load(Ordering::Relaxed);
-            let (loss, predictions) = tallies
-                .iter()
-                .fold((0.0, 0), |(l, n), t| (l + t.loss, n + t.predictions));
-            let gradients = self.diagnostics.then(|| {
-                let mut all = GradientStats::default();
-                for g in tallies.iter().filter_map(|t| t.gradients.as_ref()) {
-                    all.merge(g);
-                }
-                all
-            });
-            let words = self.counter.load(Ordering::Relaxed);
-            let epoch_report = EpochReport {
-                epoch: epoch + 1,
-                words,
-                loss: loss / predictions.max(1) as f64,
-                alpha: self.alpha(words),
-                seconds: start.elapsed().as_secs_f64(),
-            };
-            report.words = words;
-            if interrupted {
-                report.interrupted = true;
+            // Every chunk handed out below this one was trained whole.
+            let reached = next_chunk
+                .load(Ordering::Relaxed)
+                .min(limit)
+                .min(chunks as usize);
+            pos = epoch_start + reached as u64;
+            if reached < chunks as usize {
                 break;
             }
-            report.epochs.push(epoch_report);
-            report.gradients.extend(gradients);
-            self.observer.epoch_done(&epoch_report);
+            self.end_epoch(epoch, carries, report);
         }
-        report.seconds = start.elapsed().as_secs_f64();
-        Ok(report)
+        Ok(pos)
+    }
+
+    /// Counts what the threads had not, reports the epoch and starts the threads' next one.
+    fn end_epoch(&self, epoch: u32, carries: &mut [Carry], report: &mut TrainReport) {
+        // Threads count their words when they run out of chunks; only after a stop that came
+        // as the last chunk finished is there anything left.
+        let left: u64 = carries.iter().map(|c| c.saved.unreported_words).sum();
+        if left > 0 {
+            self.counter.fetch_add(left, Ordering::Relaxed);
+        }
+        let (loss, predictions) = carries.iter().fold((0.0, 0), |(l, n), c| {
+            (l + c.saved.loss, n + c.saved.predictions)
+        });
+        let gradients = self.diagnostics.then(|| {
+            let mut all = GradientStats::default();
+            for p in carries.iter().filter_map(|c| c.probe.as_ref()) {
+                all.merge(&p.stats);
+            }
+            all
+        });
+        for carry in carries.iter_mut() {
+            *carry = Carry::new(self.diagnostics);
+        }
+        let words = self.counter.load(Ordering::Relaxed);
+        let epoch_report = EpochReport {
+            epoch: epoch + 1,
+            words,
+            loss: loss / predictions.max(1) as f64,
+            alpha: self.alpha(words),
+            seconds: self.clock.now(),
+        };
+        report.epochs.push(epoch_report);
+        report.gradients.extend(gradients);
+        self.observer.epoch_done(&epoch_report);
     }
 
     /// Picks the fastest kernel this CPU has, once per thread and epoch.
@@ -386,23 +668,19 @@ impl Run<'_> {
         &self,
         input: &I,
         out: &O,
-        epoch: u32,
-        next_chunk: &AtomicUsize,
+        job: &Job<'_>,
+        carry: &mut Carry,
     ) -> Tally {
         match KernelChoice::detect() {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `worker_avx512` needs AVX-512F, AVX2 and FMA; the token `k` exists only
             // if `Avx512::detect` found them on this CPU.
-            KernelChoice::Avx512(k) => unsafe {
-                self.worker_avx512(k, input, out, epoch, next_chunk)
-            },
+            KernelChoice::Avx512(k) => unsafe { self.worker_avx512(k, input, out, job, carry) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `worker_avx2` needs AVX2 and FMA; the token `k` exists only if
             // `Avx2Fma::detect` found them on this CPU.
-            KernelChoice::Avx2Fma(k) => unsafe {
-                self.worker_avx2(k, input, out, epoch, next_chunk)
-            },
-            KernelChoice::Portable(k) => self.worker_with(k, input, out, epoch, next_chunk),
+            KernelChoice::Avx2Fma(k) => unsafe { self.worker_avx2(k, input, out, job, carry) },
+            KernelChoice::Portable(k) => self.worker_with(k, input, out, job, carry),
         }
     }
 
@@ -414,10 +692,10 @@ impl Run<'_> {
         k: Avx512,
         input: &I,
         out: &O,
-        epoch: u32,
-        next_chunk: &AtomicUsize,
+        job: &Job<'_>,
+        carry: &mut Carry,
     ) -> Tally {
-        self.worker_with(k, input, out, epoch, next_chunk)
+        self.worker_with(k, input, out, job, carry)
     }
 
     /// The whole worker compiled with AVX2+FMA, so the kernels inline into it.
@@ -428,21 +706,24 @@ impl Run<'_> {
         k: Avx2Fma,
         input: &I,
         out: &O,
-        epoch: u32,
-        next_chunk: &AtomicUsize,
+        job: &Job<'_>,
+        carry: &mut Carry,
     ) -> Tally {
-        self.worker_with(k, input, out, epoch, next_chunk)
+        self.worker_with(k, input, out, job, carry)
     }
 
+    /// Trains chunks until the job's run out (then counts its words), training stops, or
+    /// the job's limit; what it has not counted goes back into `carry`.
     #[inline(always)]
     fn worker_with<K: Kernel, I: InputSide, O: OutputLayer>(
         &self,
         k: K,
         input: &I,
         out: &O,
-        epoch: u32,
-        next_chunk: &AtomicUsize,
+        job: &Job<'_>,
+        carry: &mut Carry,
     ) -> Tally {
+        let epoch = job.epoch;
         let mut buffers = Buffers {
             hidden: vec![0.0; self.dim],
             grad: vec![0.0; self.dim],
@@ -451,19 +732,35 @@ impl Run<'_> {
             sentence: Vec::with_capacity(MAX_SENTENCE_WORDS),
         };
         let mut cache = input.cache();
-        let mut tally = Tally::default();
-        let mut reported = Tally::default();
-        let mut local = Local::new(0, self.diagnostics);
+        let mut tally = Tally {
+            loss: carry.saved.loss,
+            predictions: carry.saved.predictions,
+            error: None,
+        };
+        let mut reported = Tally {
+            loss: tally.loss,
+            predictions: tally.predictions,
+            error: None,
+        };
+        let mut local = Local::new(0, false);
+        local.probe = carry.probe.take();
         local.rows = out.local_rows();
         let mut unmerged_words = 0;
-        let mut unreported_words = 0u64;
+        let mut unreported_words = carry.saved.unreported_words;
         let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
         let mut reader = self.corpus.reader();
+        let mut ran_out = false;
         while !self.stop.load(Ordering::Relaxed) && !self.failed.load(Ordering::Relaxed) {
-            let c = next_chunk.fetch_add(1, Ordering::Relaxed);
+            let c = job.next_chunk.fetch_add(1, Ordering::Relaxed);
+            if c >= job.limit {
+                break;
+            }
             let chunk = match reader.read(c) {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => break,
+                Ok(None) => {
+                    ran_out = true;
+                    break;
+                }
                 Err(e) => {
                     tally.error = Some(e);
                     self.failed.store(true, Ordering::Relaxed);
@@ -518,8 +815,16 @@ impl Run<'_> {
         if let Some(rows) = local.rows.as_mut() {
             out.merge(rows);
         }
-        self.report(epoch, unreported_words, &tally, &mut reported);
-        tally.gradients = local.probe.map(|p| p.stats);
+        if ran_out {
+            self.report(epoch, unreported_words, &tally, &mut reported);
+            unreported_words = 0;
+        }
+        carry.saved = ThreadCarry {
+            unreported_words,
+            loss: tally.loss,
+            predictions: tally.predictions,
+        };
+        carry.probe = local.probe;
         tally
     }
 
