@@ -140,10 +140,13 @@ pub fn train_with(
     let end = model.settings.epochs as u64 * chunks;
     let threads = model.settings.threads.max(1);
     let diagnostics = diagnostics && model.settings.hs;
+    let model_was_resumed = model.state.is_some();
     let mut state = match model.state.take() {
         Some(state) => state,
         None => fresh_state(model, corpus),
     };
+    // A fresh run hashes its corpus only when it first saves its state.
+    let mut hashed = model_was_resumed;
     check_state(model, &state, corpus)?;
     let mut carries: Vec<Carry> = (0..threads).map(|_| Carry::new(diagnostics)).collect();
     for (i, saved) in std::mem::take(&mut state.threads).into_iter().enumerate() {
@@ -196,6 +199,7 @@ pub fn train_with(
             break;
         };
         // Saving reads the model and its state; training goes on from the same numbers.
+        hash_once(&mut state, corpus, &mut hashed)?;
         keep_state(
             model,
             state,
@@ -213,6 +217,7 @@ pub fn train_with(
     report.seconds = clock.now();
     report.interrupted = pos < end;
     if report.interrupted {
+        hash_once(&mut state, corpus, &mut hashed)?;
         keep_state(
             model,
             state,
@@ -290,10 +295,23 @@ fn fresh_state(model: &Model, corpus: &Corpus) -> TrainingState {
         threads: Vec::new(),
         epochs: Vec::new(),
         seconds: 0.0,
-        corpus: CorpusFingerprint::of(corpus),
+        corpus: CorpusFingerprint {
+            words: corpus.words(),
+            chunks: corpus.chunks() as u64,
+            hash: 0,
+        },
         input_acc: accumulators(model.vocab.len()),
         node_acc: accumulators(model.nodes.len() / model.dim()),
     }
+}
+
+/// Fills in the corpus hash of a fresh run's state, the first time it is saved.
+fn hash_once(state: &mut TrainingState, corpus: &Corpus, hashed: &mut bool) -> Result<()> {
+    if !*hashed {
+        state.corpus = CorpusFingerprint::of(corpus)?;
+        *hashed = true;
+    }
+    Ok(())
 }
 
 /// Refuses a state that does not belong to this model and corpus.
@@ -303,7 +321,7 @@ fn check_state(model: &Model, state: &TrainingState, corpus: &Corpus) -> Result<
             reason: format!("the training state is damaged ({what})"),
         })
     };
-    if state.corpus != CorpusFingerprint::of(corpus) {
+    if !state.corpus.same_size(corpus) {
         return Err(Error::CannotResume {
             reason: "the corpus differs from the checkpoint's".into(),
         });
