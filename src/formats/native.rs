@@ -640,6 +640,89 @@ mod tests {
         assert_eq!(back.settings.softmax, None);
     }
 
+    /// A partial model with AdaGrad: its training state and accumulators.
+    fn partial_adagrad_model() -> Model {
+        use crate::train::{CorpusFingerprint, ThreadCarry, TrainingState};
+        let mut m = small_model(true, 0);
+        m.settings.optimizer = crate::model::Optimizer::AdaGrad;
+        m.state = Some(TrainingState {
+            epoch: 2,
+            next_chunk: 7,
+            words_done: 123_456,
+            threads: vec![ThreadCarry {
+                unreported_words: 17,
+                loss: 2.5,
+                predictions: 40,
+            }],
+            epochs: Vec::new(),
+            seconds: 1.5,
+            corpus: CorpusFingerprint {
+                words: 60_000,
+                chunks: 6,
+                hash: 0xdead_beef,
+            },
+            input_acc: vec![0.5, 1.5, 2.5, 3.5],
+            node_acc: vec![9.0, 8.0, 7.0],
+        });
+        m
+    }
+
+    #[test]
+    fn round_trips_the_training_state() {
+        let m = partial_adagrad_model();
+        let buf = bytes_of(&m);
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        // Every cut of a file with a state section is refused as truncated too.
+        for cut in 8..buf.len() {
+            let err = read(&buf[..cut], Path::new("m"), cut as u64).unwrap_err();
+            assert!(err.to_string().contains("truncated"), "cut {cut}: {err}");
+        }
+    }
+
+    /// Accumulator counts that do not fit the model are refused before anything is read.
+    #[test]
+    fn lying_accumulator_counts_are_refused() {
+        let mut m = partial_adagrad_model();
+        m.state.as_mut().unwrap().node_acc.push(1.0);
+        let buf = bytes_of(&m);
+        let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
+        assert!(err.to_string().contains("training state"), "{err}");
+        // A state in a model not marked partial is damaged too.
+        let mut m = partial_adagrad_model();
+        m.info.partial = false;
+        let buf = bytes_of(&m);
+        let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
+        assert!(err.to_string().contains("training state"), "{err}");
+    }
+
+    /// A version-5 file (no state section) still loads, without a state.
+    #[test]
+    fn version_5_models_still_load() {
+        let m = small_model(true, 2);
+        let header = Header {
+            settings: m.settings.clone(),
+            vocab: m.vocab.clone(),
+            tree: m.tree.as_ref().map(|t| t.links().clone()),
+            info: m.info.clone(),
+            ngram_buckets: Vec::new(),
+            input_rows: 4,
+            node_rows: 3,
+            negative_rows: 4,
+        };
+        let bytes = bincode_options(u64::MAX).serialize(&header).unwrap();
+        let mut buf = MAGIC.to_vec();
+        buf.extend_from_slice(&5u32.to_le_bytes());
+        buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&bytes);
+        for matrix in [&m.input, &m.nodes, &m.negatives] {
+            write_f32s(matrix, &mut buf).unwrap();
+        }
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.state, None);
+    }
+
     #[test]
     fn every_truncation_is_a_clear_error() {
         let buf = bytes_of(&small_model(true, 2));
