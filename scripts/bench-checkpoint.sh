@@ -31,11 +31,13 @@ cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Trains once; prints the training seconds from the summary line.
+# Trains once; prints the training seconds from the summary line, and with checkpoints the
+# seconds spent saving them ("checkpoints: N saved in S s").
 train() {
   target/release/w2v train --input "$data" --output "$work/model.w2v" --epochs "$epochs" \
     --threads "$threads" "$@" 2> "$work/log" || { cat "$work/log" >&2; exit 1; }
   sed -n 's/^trained .* in \([0-9.]*\) s .*/\1/p' "$work/log"
+  sed -n 's/^checkpoints: [0-9]* saved in \([0-9.]*\) s$/\1/p' "$work/log"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -43,14 +45,17 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 : > "$work/pairs"
 for i in $(seq "$pairs"); do
   a=$(train)
-  b=$(train --checkpoint-every 1)
-  echo "pair $i: without ${a} s, with --checkpoint-every 1 ${b} s"
-  echo "$a $b" >> "$work/pairs"
+  read -r b saving < <(train --checkpoint-every 1 | tr '\n' ' '; echo)
+  [ -n "${saving:-}" ] || { echo "bench-checkpoint.sh: the run with checkpoints failed" >&2; exit 1; }
+  echo "pair $i: without ${a} s, with --checkpoint-every 1 ${b} s (${saving} s of it saving)"
+  echo "$a $b $saving" >> "$work/pairs"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 med_a=$(cut -d' ' -f1 "$work/pairs" | median)
 med_b=$(cut -d' ' -f2 "$work/pairs" | median)
 ratio=$(awk '{ print $2 / $1 }' "$work/pairs" | median)
+share=$(awk '{ print 100 * $3 / $2 }' "$work/pairs" | median)
 saves=$((epochs - 1))
 echo "median training time: without ${med_a} s, with ${med_b} s (${saves} checkpoints)"
 echo "median ratio with/without: ${ratio} (target < 1.02)"
+echo "median share of training time spent saving checkpoints: ${share} %"

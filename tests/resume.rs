@@ -219,8 +219,10 @@ fn checkpoints_do_not_change_the_model() {
     for extra in [&[][..], &["--cbow", "--negative", "5"][..]] {
         let expected = reference(&dir, &input, extra);
         let out = dir.path("with-checkpoints.w2v");
-        let o = run(train_cmd(&input, &out, extra).args(["--checkpoint-every", "0.3", "-q"]));
+        let o = run(train_cmd(&input, &out, extra).args(["--checkpoint-every", "0.3"]));
         assert_ok(&o);
+        let log = stderr(&o);
+        assert!(log.contains("checkpoints: 13 saved in "), "{log}");
         assert!(
             bytes(&out) == expected,
             "checkpoints changed the model ({extra:?})"
@@ -266,6 +268,15 @@ fn checkpoints_need_a_regular_output_file() {
     ])
     .arg(&input);
     assert_refused(&run(&mut cmd), "there is no --output");
+    // A FIFO would be written in place, once: no checkpoints there either.
+    let fifo = dir.path("fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let o = run(&mut train_cmd(&input, &fifo, &["--checkpoint-every", "1"]));
+    assert_refused(&o, "is a pipe or device");
     for bad in ["0", "-1", "nan", "soon"] {
         let o = run(&mut train_cmd(
             &input,

@@ -151,9 +151,17 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     );
     TRAINING.store(true, Ordering::SeqCst);
     // Checkpoints replace --output (a regular file; see check_checkpoints) atomically.
-    let mut save_checkpoint = |model: &Model| match &a.output {
-        Some(output) => output.write_with(|out| w2v::formats::native::write(model, out)),
-        None => Ok(()),
+    // How many checkpoints were saved, and the seconds training waited for them.
+    let saving = std::cell::Cell::new((0u32, 0.0f64));
+    let mut save_checkpoint = |model: &Model| {
+        let start = std::time::Instant::now();
+        let saved = match &a.output {
+            Some(output) => output.write_with(|out| w2v::formats::native::write(model, out)),
+            None => Ok(()),
+        };
+        let (n, seconds) = saving.get();
+        saving.set((n + 1, seconds + start.elapsed().as_secs_f64()));
+        saved
     };
     let checkpoints = a.checkpoint_every.map(|every| w2v::train::Checkpoints {
         every_epochs: every,
@@ -215,6 +223,11 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
         return Err(Failure::Interrupted);
     }
     if display != Display::Quiet {
+        let (n, seconds) = saving.get();
+        if n > 0 {
+            // scripts/bench-checkpoint.sh reads this line.
+            eprintln!("checkpoints: {n} saved in {seconds:.2} s");
+        }
         if let Some(len) = mean_code_len {
             // Hierarchical softmax's cost per prediction; scripts/hs-report.sh reads it.
             eprintln!("hierarchical softmax: mean code length {len:.2}");
@@ -288,10 +301,15 @@ fn read_resumable(path: &Path) -> CliResult<Model> {
     Ok(model)
 }
 
-/// A resume refused by the library, naming the model.
+/// A resume refused by the library, naming the model; other errors (reading a spilled
+/// corpus) stay what they are.
 fn resume_failure(a: &TrainArgs, e: w2v::Error) -> Failure {
-    let path = a.resume.as_deref().unwrap_or(Path::new("?"));
-    Failure::Usage(format!("--resume {}: {e}", path.display()))
+    match (&e, a.resume.as_deref()) {
+        (w2v::Error::CannotResume { .. }, Some(path)) => {
+            Failure::Usage(format!("--resume {}: {e}", path.display()))
+        }
+        _ => e.into(),
+    }
 }
 
 /// Whether the option with this clap id was typed on the command line.
