@@ -15,6 +15,8 @@ pub enum Setting {
     MaxVocab,
     Sample,
     Alpha,
+    /// The output layer's learning rate relative to the input rows'.
+    OutputRate,
     Epochs,
     Threads,
     Seed,
@@ -47,6 +49,7 @@ impl Setting {
             Setting::MaxVocab => "the vocabulary cap",
             Setting::Sample => "the subsampling threshold",
             Setting::Alpha => "the learning rate",
+            Setting::OutputRate => "the output layer's learning rate",
             Setting::Epochs => "the number of epochs",
             Setting::Threads => "the number of threads",
             Setting::Seed => "the seed",

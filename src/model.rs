@@ -101,6 +101,8 @@ pub struct Settings {
     pub subwords: Option<NgramSettings>,
     /// A softmax output layer instead of hierarchical softmax / negative sampling.
     pub softmax: Option<SoftmaxKind>,
+    /// The output layer's learning rate as a multiple of `alpha` (the input rows' rate).
+    pub output_rate: f32,
 }
 
 impl Settings {
@@ -132,6 +134,7 @@ impl Default for Settings {
             lowercase: false,
             subwords: None,
             softmax: None,
+            output_rate: 1.0,
         }
     }
 }
@@ -308,6 +311,12 @@ impl Model {
         }
         if !(s.alpha.is_finite() && s.alpha > 0.0) {
             return fail(Setting::Alpha, "must be a positive number");
+        }
+        if !(s.output_rate.is_finite() && s.output_rate > 0.0 && s.output_rate <= 100.0) {
+            return fail(
+                Setting::OutputRate,
+                "must be a number above 0 and at most 100",
+            );
         }
         if !(s.sample.is_finite() && s.sample >= 0.0) {
             return fail(Setting::Sample, "must be 0 (off) or a positive number");

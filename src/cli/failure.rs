@@ -93,6 +93,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::MaxVocab => "--max-vocab",
         Setting::Sample => "--sample",
         Setting::Alpha => "--alpha",
+        Setting::OutputRate => "--output-rate",
         Setting::Epochs => "--epochs",
         Setting::Threads => "--threads",
         Setting::Seed => "--seed",

@@ -107,6 +107,10 @@ pub(crate) struct TrainArgs {
     /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW; 0.3 with AdaGrad].
     #[arg(long, visible_alias = "lr")]
     alpha: Option<f32>,
+    /// The output layer's learning rate as a multiple of --alpha (the input rows' rate)
+    /// [default: 2 with subwords (--minn/--maxn), else 1].
+    #[arg(long, value_name = "R")]
+    output_rate: Option<f32>,
     /// Passes over the corpus.
     #[arg(long, visible_alias = "iter", alias = "epoch", default_value_t = 5)]
     epochs: u32,

@@ -21,12 +21,12 @@ use crate::vocab::Vocab;
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
 /// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
-/// softmax output layers (2 to 4 still read).
-pub const FORMAT_VERSION: u32 = 5;
+/// softmax output layers. 6: settings gained the output layer's rate (2 to 5 still read).
+pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
-/// The header; version 4's differs only in its settings (`SettingsV4`).
+/// The header; versions 4 and 5 differ only in their settings (`SettingsV4`, `SettingsV5`).
 #[derive(Serialize, Deserialize)]
 struct Header<S = Settings> {
     settings: S,
@@ -97,14 +97,68 @@ impl From<SettingsV4> for Settings {
             lowercase: s.lowercase,
             subwords: s.subwords,
             softmax: None,
+            output_rate: 1.0,
         }
     }
 }
 
-impl From<Header<SettingsV4>> for Header {
-    fn from(h: Header<SettingsV4>) -> Header {
+/// Settings as format version 5 stored them: one learning rate for every layer.
+#[derive(Serialize, Deserialize)]
+struct SettingsV5 {
+    architecture: crate::model::Architecture,
+    dim: usize,
+    window: usize,
+    min_count: u64,
+    max_vocab: Option<usize>,
+    sample: f64,
+    alpha: f32,
+    epochs: u32,
+    threads: usize,
+    seed: u64,
+    hs: bool,
+    tree: crate::model::TreeKind,
+    optimizer: crate::model::Optimizer,
+    negative: u32,
+    ns_exponent: f64,
+    tokenizer: crate::corpus::Tokenizer,
+    lowercase: bool,
+    subwords: Option<crate::subwords::NgramSettings>,
+    softmax: Option<crate::model::SoftmaxKind>,
+}
+
+impl From<SettingsV5> for Settings {
+    fn from(s: SettingsV5) -> Settings {
+        Settings {
+            architecture: s.architecture,
+            dim: s.dim,
+            window: s.window,
+            min_count: s.min_count,
+            max_vocab: s.max_vocab,
+            sample: s.sample,
+            alpha: s.alpha,
+            epochs: s.epochs,
+            threads: s.threads,
+            seed: s.seed,
+            hs: s.hs,
+            tree: s.tree,
+            optimizer: s.optimizer,
+            negative: s.negative,
+            ns_exponent: s.ns_exponent,
+            tokenizer: s.tokenizer,
+            lowercase: s.lowercase,
+            subwords: s.subwords,
+            softmax: s.softmax,
+            output_rate: 1.0,
+        }
+    }
+}
+
+impl<S: Into<Settings>> Header<S> {
+    /// This header with its settings in today's shape.
+    fn upgrade(self) -> Header {
+        let h = self;
         Header {
-            settings: Settings::from(h.settings),
+            settings: h.settings.into(),
             vocab: h.vocab,
             tree: h.tree,
             info: h.info,
@@ -205,6 +259,7 @@ impl From<SettingsV3> for Settings {
             lowercase: s.lowercase,
             subwords: None,
             softmax: None,
+            output_rate: 1.0,
         }
     }
 }
@@ -336,7 +391,10 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
             .map(Header::from),
         4 => options
             .deserialize::<Header<SettingsV4>>(&header_bytes)
-            .map(Header::from),
+            .map(Header::upgrade),
+        5 => options
+            .deserialize::<Header<SettingsV5>>(&header_bytes)
+            .map(Header::upgrade),
         _ => options.deserialize(&header_bytes),
     }
     .map_err(|e| bad(format!("damaged model header ({e})")))?;
@@ -569,6 +627,59 @@ mod tests {
         let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
         assert_eq!(back, m);
         assert_eq!(back.settings.softmax, None);
+    }
+
+    /// A version-5 file (one learning rate for all layers) still loads, with output rate 1.
+    #[test]
+    fn version_5_models_still_load() {
+        let mut m = small_model(true, 2);
+        m.settings.softmax = Some(crate::model::SoftmaxKind::Sampled);
+        let s = m.settings.clone();
+        let header = Header {
+            settings: SettingsV5 {
+                architecture: s.architecture,
+                dim: s.dim,
+                window: s.window,
+                min_count: s.min_count,
+                max_vocab: s.max_vocab,
+                sample: s.sample,
+                alpha: s.alpha,
+                epochs: s.epochs,
+                threads: s.threads,
+                seed: s.seed,
+                hs: s.hs,
+                tree: s.tree,
+                optimizer: s.optimizer,
+                negative: s.negative,
+                ns_exponent: s.ns_exponent,
+                tokenizer: s.tokenizer,
+                lowercase: s.lowercase,
+                subwords: s.subwords,
+                softmax: s.softmax,
+            },
+            vocab: m.vocab.clone(),
+            tree: m.tree.as_ref().map(|t| t.links().clone()),
+            info: m.info.clone(),
+            ngram_buckets: Vec::new(),
+            input_rows: 4,
+            node_rows: 3,
+            negative_rows: 4,
+        };
+        let bytes = bincode_options(u64::MAX).serialize(&header).unwrap();
+        let mut buf = MAGIC.to_vec();
+        buf.extend_from_slice(&5u32.to_le_bytes());
+        buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&bytes);
+        for matrix in [&m.input, &m.nodes, &m.negatives] {
+            write_f32s(matrix, &mut buf).unwrap();
+        }
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.settings.output_rate, 1.0);
+        // And the rate a version-6 file stores comes back.
+        m.settings.output_rate = 2.0;
+        let again = read(&bytes_of(&m)[..], Path::new("m"), bytes_of(&m).len() as u64).unwrap();
+        assert_eq!(again.settings.output_rate, 2.0);
     }
 
     #[test]

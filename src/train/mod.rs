@@ -157,6 +157,7 @@ pub fn train(
         corpus,
         keep: keep_thresholds(vocab.counts(), settings.sample),
         alpha0: settings.alpha,
+        output_rate: settings.output_rate,
         total_words: corpus.words() * settings.epochs as u64,
         counter: AtomicU64::new(0),
         seed: settings.seed,
@@ -260,6 +261,8 @@ struct Run<'a> {
     corpus: &'a Corpus,
     keep: Vec<u32>,
     alpha0: f32,
+    /// The output layer's rate as a multiple of the input rows' (see `Settings::output_rate`).
+    output_rate: f32,
     total_words: u64,
     counter: AtomicU64,
     seed: u64,
@@ -487,6 +490,7 @@ impl Run<'_> {
                     input,
                     out,
                     alpha,
+                    out_alpha: alpha * self.output_rate,
                 };
                 match self.architecture {
                     Architecture::SkipGram => self.skipgram_sentence(
@@ -562,6 +566,7 @@ impl Run<'_> {
             input,
             out,
             alpha,
+            out_alpha,
         } = *step;
         let sentence = &buffers.sentence;
         let n = sentence.len();
@@ -583,7 +588,8 @@ impl Run<'_> {
                     for (h, &c) in hiddens.iter_mut().zip(group) {
                         *h = input.vector(cache, sentence, c);
                     }
-                    loss += out.step_many(k, local, target, &hiddens[..group.len()], grads, alpha);
+                    loss +=
+                        out.step_many(k, local, target, &hiddens[..group.len()], grads, out_alpha);
                 }
                 for (grad, &c) in grads.chunks_exact(dim).zip(group) {
                     input.learn(k, cache, sentence, c, grad, alpha);
@@ -610,6 +616,7 @@ impl Run<'_> {
             input,
             out,
             alpha,
+            out_alpha,
         } = *step;
         let sentence = &buffers.sentence;
         let n = sentence.len();
@@ -638,7 +645,7 @@ impl Run<'_> {
                 sentence[pos],
                 Row::from(&buffers.hidden),
                 &mut buffers.grad,
-                alpha,
+                out_alpha,
             );
             for c in (lo..=hi).filter(|&c| c != pos) {
                 input.learn(k, cache, sentence, c, &buffers.grad, alpha);
@@ -681,7 +688,10 @@ struct Step<'a, K, I, O> {
     k: K,
     input: &'a I,
     out: &'a O,
+    /// The input rows' learning rate.
     alpha: f32,
+    /// The output layer's.
+    out_alpha: f32,
 }
 
 impl<K: Copy, I, O> Clone for Step<'_, K, I, O> {
