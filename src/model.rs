@@ -20,14 +20,41 @@ pub enum TreeKind {
     Balanced,
 }
 
-/// How each step's gradient becomes a parameter update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How each step's gradient becomes a parameter update. Every rule is sparse and row-wise
+/// (see `train::rates`); new variants go last, so older model files still read.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Optimizer {
     /// One learning rate for every row, decaying linearly (word2vec's rule).
     Sgd,
     /// The same decaying rate, divided per row by the root of that row's accumulated squared
     /// gradient: rows updated rarely (deep nodes, rare words) keep larger steps.
     AdaGrad,
+    /// The rate divided per row by the root of an exponential average (decay `rho`) of the
+    /// row's mean squared gradient element.
+    RmsProp { rho: f32 },
+    /// Lazy sparse Adam: per-element first moment (decay `beta1`; doubles the memory of
+    /// every trained matrix), per-row second moment (`beta2`) and per-row step count.
+    Adam { beta1: f32, beta2: f32 },
+}
+
+impl Optimizer {
+    /// RMSProp's default decay. 0.9 (Hinton's lecture, TensorFlow, Keras) rather than 0.99:
+    /// a row is touched only when its word comes up, so a long memory would keep a rare
+    /// row's first, outsized gradients in its denominator for most of training.
+    pub const RHO: f32 = 0.9;
+    /// Adam's defaults (Kingma & Ba): they suit sparse rows too, since each row counts its
+    /// own steps for the bias correction.
+    pub const BETA1: f32 = 0.9;
+    pub const BETA2: f32 = 0.999;
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Optimizer::Sgd => "sgd",
+            Optimizer::AdaGrad => "adagrad",
+            Optimizer::RmsProp { .. } => "rmsprop",
+            Optimizer::Adam { .. } => "adam",
+        }
+    }
 }
 
 /// A softmax over words, trained instead of hierarchical softmax and negative sampling.
@@ -59,11 +86,15 @@ impl Architecture {
 
     /// The starting learning rate when none is given: word2vec's for SGD; for AdaGrad, whose
     /// steps shrink with each row's history, 0.3 (the best of 0.025-1.0 after one epoch of
-    /// skip-gram and CBOW on bench-10m; see docs/hierarchical-softmax.md).
+    /// skip-gram and CBOW on bench-10m; see docs/hierarchical-softmax.md). RMSProp and Adam
+    /// move each element of a row by about alpha per step whatever the gradient's scale, so
+    /// their rate is a step length: RMSPROP_ALPHA and ADAM_ALPHA below.
     pub fn default_alpha_for(self, optimizer: Optimizer) -> f32 {
         match optimizer {
             Optimizer::Sgd => self.default_alpha(),
             Optimizer::AdaGrad => 0.3,
+            Optimizer::RmsProp { .. } => RMSPROP_ALPHA,
+            Optimizer::Adam { .. } => ADAM_ALPHA,
         }
     }
 
@@ -75,6 +106,11 @@ impl Architecture {
         }
     }
 }
+
+/// RMSProp's default rate: see `Architecture::default_alpha_for`.
+pub const RMSPROP_ALPHA: f32 = 0.01;
+/// Adam's default rate: see `Architecture::default_alpha_for`.
+pub const ADAM_ALPHA: f32 = 0.01;
 
 /// Training settings, stored in the model so that a model says how it was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +137,8 @@ pub struct Settings {
     pub subwords: Option<NgramSettings>,
     /// A softmax output layer instead of hierarchical softmax / negative sampling.
     pub softmax: Option<SoftmaxKind>,
+    /// L2 weight decay per word trained, applied lazily to the rows steps touch; 0: none.
+    pub l2: f32,
 }
 
 impl Settings {
@@ -132,6 +170,7 @@ impl Default for Settings {
             lowercase: false,
             subwords: None,
             softmax: None,
+            l2: 0.0,
         }
     }
 }
@@ -340,10 +379,25 @@ impl Model {
                 "has nothing to train: hierarchical softmax is off and there are no negative samples",
             );
         }
-        if s.optimizer == Optimizer::AdaGrad && (!s.hs || s.negative > 0) {
+        match s.optimizer {
+            Optimizer::RmsProp { rho } if !(rho > 0.0 && rho < 1.0) => {
+                return fail(Setting::Rho, "must be between 0 and 1 (both excluded)")
+            }
+            Optimizer::Adam { beta1, .. } if !(0.0..1.0).contains(&beta1) => {
+                return fail(Setting::Beta1, "must be at least 0 and below 1")
+            }
+            Optimizer::Adam { beta2, .. } if !(0.0..1.0).contains(&beta2) => {
+                return fail(Setting::Beta2, "must be at least 0 and below 1")
+            }
+            _ => {}
+        }
+        if !(s.l2.is_finite() && s.l2 >= 0.0) {
+            return fail(Setting::L2, "must be 0 (off) or a positive number");
+        }
+        if s.l2 * s.alpha >= 1.0 {
             return fail(
-                Setting::Optimizer,
-                "adagrad works with hierarchical softmax alone (no negative sampling)",
+                Setting::L2,
+                "times the learning rate must be below 1, or every row decays to zero at once",
             );
         }
         if s.negative > 1000 {
@@ -357,12 +411,6 @@ impl Model {
         }
         if let Some(ngrams) = &s.subwords {
             ngrams.validate()?;
-            if s.optimizer != Optimizer::Sgd {
-                return fail(
-                    Setting::Optimizer,
-                    "works with word rows only: subword (n-gram) training uses sgd",
-                );
-            }
         }
         Ok(())
     }

@@ -21,8 +21,8 @@ use crate::vocab::Vocab;
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
 /// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
-/// softmax output layers (2 to 4 still read).
-pub const FORMAT_VERSION: u32 = 5;
+/// softmax output layers. 6: settings gained the L2 weight decay (2 to 5 still read).
+pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
@@ -50,6 +50,93 @@ struct OldHeader<S> {
     input_rows: u64,
     node_rows: u64,
     negative_rows: u64,
+}
+
+/// Settings as format version 5 stored them: without the L2 weight decay.
+#[derive(Serialize, Deserialize)]
+struct SettingsV5 {
+    architecture: crate::model::Architecture,
+    dim: usize,
+    window: usize,
+    min_count: u64,
+    max_vocab: Option<usize>,
+    sample: f64,
+    alpha: f32,
+    epochs: u32,
+    threads: usize,
+    seed: u64,
+    hs: bool,
+    tree: crate::model::TreeKind,
+    optimizer: crate::model::Optimizer,
+    negative: u32,
+    ns_exponent: f64,
+    tokenizer: crate::corpus::Tokenizer,
+    lowercase: bool,
+    subwords: Option<crate::subwords::NgramSettings>,
+    softmax: Option<crate::model::SoftmaxKind>,
+}
+
+impl From<SettingsV5> for Settings {
+    fn from(s: SettingsV5) -> Settings {
+        let SettingsV5 {
+            architecture,
+            dim,
+            window,
+            min_count,
+            max_vocab,
+            sample,
+            alpha,
+            epochs,
+            threads,
+            seed,
+            hs,
+            tree,
+            optimizer,
+            negative,
+            ns_exponent,
+            tokenizer,
+            lowercase,
+            subwords,
+            softmax,
+        } = s;
+        Settings {
+            architecture,
+            dim,
+            window,
+            min_count,
+            max_vocab,
+            sample,
+            alpha,
+            epochs,
+            threads,
+            seed,
+            hs,
+            tree,
+            optimizer,
+            negative,
+            ns_exponent,
+            tokenizer,
+            lowercase,
+            subwords,
+            softmax,
+            l2: 0.0,
+        }
+    }
+}
+
+impl From<Header<SettingsV5>> for Header {
+    fn from(h: Header<SettingsV5>) -> Header {
+        Header {
+            settings: Settings::from(h.settings),
+            vocab: h.vocab,
+            tree: h.tree,
+            info: h.info,
+            ngram_buckets: h.ngram_buckets,
+            input_rows: h.input_rows,
+            node_rows: h.node_rows,
+            negative_rows: h.negative_rows,
+        }
+    }
 }
 
 /// Settings as format version 4 stored them: without the softmax output layers.
@@ -97,6 +184,7 @@ impl From<SettingsV4> for Settings {
             lowercase: s.lowercase,
             subwords: s.subwords,
             softmax: None,
+            l2: 0.0,
         }
     }
 }
@@ -205,6 +293,7 @@ impl From<SettingsV3> for Settings {
             lowercase: s.lowercase,
             subwords: None,
             softmax: None,
+            l2: 0.0,
         }
     }
 }
@@ -336,6 +425,9 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
             .map(Header::from),
         4 => options
             .deserialize::<Header<SettingsV4>>(&header_bytes)
+            .map(Header::from),
+        5 => options
+            .deserialize::<Header<SettingsV5>>(&header_bytes)
             .map(Header::from),
         _ => options.deserialize(&header_bytes),
     }
