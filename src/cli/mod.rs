@@ -140,7 +140,7 @@ pub(crate) struct TrainArgs {
     /// with one second-moment figure per row, for every output layer and the input rows.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
     optimizer: OptimizerArg,
-    /// RMSProp's decay of its squared-gradient average (--optimizer rmsprop) [default: 0.9].
+    /// RMSProp's decay of its squared-gradient average (--optimizer rmsprop) [default: 0.99].
     #[arg(long, value_name = "RHO")]
     rho: Option<f32>,
     /// Adam's first-moment decay (--optimizer adam) [default: 0.9].

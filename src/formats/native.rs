@@ -663,6 +663,63 @@ mod tests {
         assert_eq!(back.settings.softmax, None);
     }
 
+    /// A version-5 file (settings without L2) still loads, with L2 off; a version-6 file
+    /// keeps L2 and the optimizers' constants.
+    #[test]
+    fn version_5_models_still_load_and_6_keeps_l2() {
+        let mut m = small_model(true, 2);
+        m.settings.optimizer = crate::model::Optimizer::RmsProp { rho: 0.95 };
+        let s = m.settings.clone();
+        let header = Header {
+            settings: SettingsV5 {
+                architecture: s.architecture,
+                dim: s.dim,
+                window: s.window,
+                min_count: s.min_count,
+                max_vocab: s.max_vocab,
+                sample: s.sample,
+                alpha: s.alpha,
+                epochs: s.epochs,
+                threads: s.threads,
+                seed: s.seed,
+                hs: s.hs,
+                tree: s.tree,
+                optimizer: s.optimizer,
+                negative: s.negative,
+                ns_exponent: s.ns_exponent,
+                tokenizer: s.tokenizer,
+                lowercase: s.lowercase,
+                subwords: s.subwords,
+                softmax: s.softmax,
+            },
+            vocab: m.vocab.clone(),
+            tree: m.tree.as_ref().map(|t| t.links().clone()),
+            info: m.info.clone(),
+            ngram_buckets: Vec::new(),
+            input_rows: 4,
+            node_rows: 3,
+            negative_rows: 4,
+        };
+        let bytes = bincode_options(u64::MAX).serialize(&header).unwrap();
+        let mut buf = MAGIC.to_vec();
+        buf.extend_from_slice(&5u32.to_le_bytes());
+        buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&bytes);
+        for matrix in [&m.input, &m.nodes, &m.negatives] {
+            write_f32s(matrix, &mut buf).unwrap();
+        }
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.settings.l2, 0.0);
+        m.settings.l2 = 1e-5;
+        m.settings.optimizer = crate::model::Optimizer::Adam {
+            beta1: 0.8,
+            beta2: 0.99,
+        };
+        let buf = bytes_of(&m);
+        assert_eq!(read(&buf[..], Path::new("m"), buf.len() as u64).unwrap(), m);
+    }
+
     #[test]
     fn every_truncation_is_a_clear_error() {
         let buf = bytes_of(&small_model(true, 2));

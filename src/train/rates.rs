@@ -79,20 +79,23 @@ impl From<Optimizer> for Rule {
 }
 
 impl Rule {
-    /// Floats of per-row state (second moment, and Adam's step count).
+    /// Floats of per-row state: the second moment; for Adam also the row's step count t and
+    /// β1^t, β2^t (kept, not recomputed with two `powf` per update).
     pub fn state_cols(self) -> usize {
         match self {
             Rule::Sgd => 0,
             Rule::AdaGrad | Rule::RmsProp { .. } => 1,
-            Rule::Adam { .. } => 2,
+            Rule::Adam { .. } => 4,
         }
     }
 
-    /// The value every state float starts at.
-    pub fn state_start(self) -> f32 {
+    /// What one row's state starts as.
+    pub fn state_start(self) -> &'static [f32] {
         match self {
-            Rule::AdaGrad => ADAGRAD_START,
-            _ => 0.0,
+            Rule::Sgd => &[],
+            Rule::AdaGrad => &[ADAGRAD_START],
+            Rule::RmsProp { .. } => &[0.0],
+            Rule::Adam { .. } => &[0.0, 0.0, 1.0, 1.0],
         }
     }
 
@@ -278,15 +281,18 @@ impl Rates for Adaptive<'_> {
             Rule::Adam { beta1, beta2 } => {
                 let s = state();
                 // An f32 count is exact to 2^24 touches; by then both corrections are 1.
-                let t = s.get(1) + 1.0;
-                s.set(1, t);
+                s.set(1, s.get(1) + 1.0);
+                let (p1, p2) = (s.get(2) * beta1, s.get(3) * beta2);
+                s.set(2, p1);
+                s.set(3, p2);
                 let v = beta2 * s.get(0) + (1.0 - beta2) * mean_sq();
                 s.set(0, v);
                 let m = self.moments.as_ref().expect("adam moments").row_mut(r);
-                scale(m, beta1);
+                // m += (β1 - 1)·m, then the new direction's share.
+                k.axpy(beta1 - 1.0, m.as_row(), m);
                 k.axpy((1.0 - beta1) * c, d, m);
-                let v_hat = v / (1.0 - beta2.powf(t));
-                let rate = alpha / (1.0 - beta1.powf(t)) / (v_hat.sqrt() + ADAPTIVE_EPS);
+                let v_hat = v / (1.0 - p2);
+                let rate = alpha / (1.0 - p1) / (v_hat.sqrt() + ADAPTIVE_EPS);
                 k.axpy(rate, m.as_row(), row);
                 rate
             }
@@ -308,7 +314,7 @@ impl RowState {
     pub fn new(rule: Rule, rows: usize, dim: usize, decay: bool) -> RowState {
         RowState {
             rule,
-            state: vec![rule.state_start(); rows * rule.state_cols()],
+            state: rule.state_start().repeat(rows),
             moments: if rule.has_moments() {
                 vec![0.0; rows * dim]
             } else {
@@ -503,7 +509,8 @@ mod tests {
         assert!((mom[0] - m0[0] * d[0]).abs() < TOL && (mom[2] - (1.0 - b1) * d[0]).abs() < TOL);
         let st = state.state.clone();
         assert!((st[0] - ((1.0 - b2) * b2 * 5.0 + (1.0 - b2) * 5.0)).abs() < TOL);
-        assert_eq!((st[1], st[3]), (2.0, 1.0));
+        assert_eq!((st[1], st[5]), (2.0, 1.0));
+        assert!((st[2] - b1 * b1).abs() < TOL && (st[7] - b2).abs() < TOL);
         let _ = m0[1];
     }
 
