@@ -203,6 +203,13 @@ impl<R: Rates> HierarchicalSoftmax<'_, R> {
                 self.nodes.prefetch(node as usize);
             }
         }
+        // Squared norms of the hidden vectors, for the adaptive rules, once for the path.
+        let mut h_sq = [0f32; GROUP];
+        if !R::PLAIN {
+            for (sq, &h) in h_sq.iter_mut().zip(hiddens) {
+                *sq = k.dot(h, h);
+            }
+        }
         // A sampled step records the first hidden vector's updates; its norm and the target's
         // band are the same at every node.
         let Local {
@@ -248,8 +255,9 @@ impl<R: Rates> HierarchicalSoftmax<'_, R> {
                 for (grad, &gj) in grads.chunks_exact_mut(dim).zip(&g[..m]) {
                     k.axpy(gj, row.as_row(), grad.into());
                 }
+                let (g, h_sq) = (&g[..m], &h_sq[..m]);
                 self.rates
-                    .apply(k, node as usize, row, hiddens, &g[..m], alpha, direction)
+                    .apply_group(k, node as usize, row, hiddens, g, h_sq, alpha, direction)
             };
             if let Some((p, h_norm, band)) = probe.as_mut() {
                 let saturated = f[0] <= -MAX_EXP || f[0] >= MAX_EXP;

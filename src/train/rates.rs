@@ -130,6 +130,24 @@ pub trait Rates: Sync {
         alpha: f32,
         scratch: &mut Vec<f32>,
     ) -> f32;
+
+    /// `apply` for a group of predictions whose vectors' squared norms the caller already
+    /// has (hierarchical softmax computes them once for a whole path).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn apply_group<K: Kernel>(
+        &self,
+        k: K,
+        r: usize,
+        row: RowMut<'_>,
+        vecs: &[Row<'_>],
+        coefs: &[f32],
+        _sq_norms: &[f32],
+        alpha: f32,
+        scratch: &mut Vec<f32>,
+    ) -> f32 {
+        self.apply(k, r, row, vecs, coefs, alpha, scratch)
+    }
 }
 
 /// word2vec's rule: row += alpha · d.
@@ -200,6 +218,28 @@ impl Decay<'_> {
     }
 }
 
+/// A step's direction as (vector, coefficient, |vector|²): the one vector given (whose
+/// squared norm is `sq_norm0`), or the sum of several in `scratch`.
+#[inline]
+fn direction<'a, K: Kernel>(
+    k: K,
+    vecs: &[Row<'a>],
+    coefs: &[f32],
+    sq_norm0: f32,
+    scratch: &'a mut Vec<f32>,
+) -> (Row<'a>, f32, f32) {
+    if vecs.len() == 1 {
+        return (vecs[0], coefs[0], sq_norm0);
+    }
+    scratch.clear();
+    scratch.resize(vecs[0].len(), 0.0);
+    for (&v, &cj) in vecs.iter().zip(coefs) {
+        k.axpy(cj, v, RowMut::from(&mut scratch[..]));
+    }
+    let d = Row::from(&scratch[..]);
+    (d, 1.0, k.dot(d, d))
+}
+
 fn scale(row: RowMut<'_>, f: f32) {
     for i in 0..row.len() {
         row.set(i, row.get(i) * f);
@@ -237,55 +277,81 @@ impl Rates for Adaptive<'_> {
         alpha: f32,
         scratch: &mut Vec<f32>,
     ) -> f32 {
+        self.update(k, r, row, vecs, coefs, None, alpha, scratch)
+    }
+
+    fn apply_group<K: Kernel>(
+        &self,
+        k: K,
+        r: usize,
+        row: RowMut<'_>,
+        vecs: &[Row<'_>],
+        coefs: &[f32],
+        sq_norms: &[f32],
+        alpha: f32,
+        scratch: &mut Vec<f32>,
+    ) -> f32 {
+        self.update(k, r, row, vecs, coefs, Some(sq_norms), alpha, scratch)
+    }
+}
+
+impl Adaptive<'_> {
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn update<K: Kernel>(
+        &self,
+        k: K,
+        r: usize,
+        row: RowMut<'_>,
+        vecs: &[Row<'_>],
+        coefs: &[f32],
+        sq_norms: Option<&[f32]>,
+        alpha: f32,
+        scratch: &mut Vec<f32>,
+    ) -> f32 {
         let dim = row.len();
-        // The direction as (vector, coefficient): given, or summed into the scratch row.
-        let (d, c) = if vecs.len() == 1 {
-            (vecs[0], coefs[0])
-        } else {
-            scratch.clear();
-            scratch.resize(dim, 0.0);
-            for (&v, &cj) in vecs.iter().zip(coefs) {
-                k.axpy(cj, v, RowMut::from(&mut scratch[..]));
-            }
-            (Row::from(&scratch[..]), 1.0)
-        };
-        let mean_sq = || c * c * k.dot(d, d) / dim as f32;
         let state = || self.state.as_ref().expect("adaptive state").row_mut(r);
-        match self.rule {
-            Rule::Sgd => {
-                k.axpy(alpha * c, d, row);
-                alpha
+        // Rules that only scale the step add the vectors one by one, as SGD does.
+        let each = |rate: f32| {
+            for (&v, &cj) in vecs.iter().zip(coefs) {
+                k.axpy(rate * cj, v, row);
             }
+            rate
+        };
+        let sq_norm = |j: usize| match sq_norms {
+            Some(norms) => norms[j],
+            None => k.dot(vecs[j], vecs[j]),
+        };
+        match self.rule {
+            Rule::Sgd => each(alpha),
             Rule::AdaGrad => {
-                let sq = vecs
-                    .iter()
-                    .zip(coefs)
-                    .map(|(&v, &cj)| cj * cj * k.dot(v, v))
+                let sq = (0..vecs.len())
+                    .map(|j| coefs[j] * coefs[j] * sq_norm(j))
                     .sum::<f32>()
                     / dim as f32;
                 let s = state();
                 let acc = s.get(0) + sq;
                 s.set(0, acc);
-                let rate = alpha / acc.sqrt();
-                k.axpy(rate * c, d, row);
-                rate
+                each(alpha / acc.sqrt())
             }
             Rule::RmsProp { rho } => {
+                let (d, c, d_sq) = direction(k, vecs, coefs, sq_norm(0), scratch);
                 let s = state();
-                let ms = rho * s.get(0) + (1.0 - rho) * mean_sq();
+                let ms = rho * s.get(0) + (1.0 - rho) * c * c * d_sq / dim as f32;
                 s.set(0, ms);
                 let rate = alpha / (ms.sqrt() + ADAPTIVE_EPS);
                 k.axpy(rate * c, d, row);
                 rate
             }
             Rule::Adam { beta1, beta2 } => {
+                let (d, c, d_sq) = direction(k, vecs, coefs, sq_norm(0), scratch);
                 let s = state();
                 // An f32 count is exact to 2^24 touches; by then both corrections are 1.
                 s.set(1, s.get(1) + 1.0);
                 let (p1, p2) = (s.get(2) * beta1, s.get(3) * beta2);
                 s.set(2, p1);
                 s.set(3, p2);
-                let v = beta2 * s.get(0) + (1.0 - beta2) * mean_sq();
+                let v = beta2 * s.get(0) + (1.0 - beta2) * c * c * d_sq / dim as f32;
                 s.set(0, v);
                 let m = self.moments.as_ref().expect("adam moments").row_mut(r);
                 // m += (β1 - 1)·m, then the new direction's share.
