@@ -28,6 +28,13 @@ pub enum Setting {
     Negative,
     NsExponent,
     Optimizer,
+    /// RMSProp's decay.
+    Rho,
+    /// Adam's first- and second-moment decays.
+    Beta1,
+    Beta2,
+    /// L2 weight decay.
+    L2,
     Tree,
     Diagnostics,
     Restrict,
@@ -59,6 +66,10 @@ impl Setting {
             Setting::Negative => "the number of negative samples",
             Setting::NsExponent => "the negative-sampling exponent",
             Setting::Optimizer => "the optimizer",
+            Setting::Rho => "RMSProp's decay",
+            Setting::Beta1 => "Adam's first-moment decay",
+            Setting::Beta2 => "Adam's second-moment decay",
+            Setting::L2 => "the L2 weight decay",
             Setting::Tree => "the tree",
             Setting::Diagnostics => "gradient diagnostics",
             Setting::Restrict => "the candidate restriction",

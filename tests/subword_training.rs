@@ -151,10 +151,6 @@ fn impossible_subword_options_are_one_line_errors() {
         (&["--minn", "5", "--maxn", "3"][..], "--maxn"),
         (&["--maxn", "99"][..], "--maxn"),
         (&["--minn", "3", "--buckets", "0"][..], "--buckets"),
-        (
-            &["--minn", "3", "--optimizer", "adagrad"][..],
-            "--optimizer",
-        ),
     ] {
         let out = dir.path("m.w2v");
         let o = run(w2v()

@@ -451,10 +451,7 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
             .unwrap_or(1)
     });
     let subwords = subword_settings(a)?;
-    let optimizer = match a.optimizer {
-        OptimizerArg::Sgd => Optimizer::Sgd,
-        OptimizerArg::Adagrad => Optimizer::AdaGrad,
-    };
+    let optimizer = optimizer_settings(a)?;
     Ok(Settings {
         architecture,
         dim: a.dim,
@@ -486,6 +483,43 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
         } else {
             1.0
         }),
+        l2: a.l2,
+    })
+}
+
+/// `--optimizer` with its constants; a constant of another optimizer is refused.
+fn optimizer_settings(a: &TrainArgs) -> CliResult<Optimizer> {
+    let foreign = |flag: &str, owner: &str| {
+        Err(Failure::Usage(format!(
+            "{flag} is an option of --optimizer {owner}, not of --optimizer {}",
+            match a.optimizer {
+                OptimizerArg::Sgd => "sgd",
+                OptimizerArg::Adagrad => "adagrad",
+                OptimizerArg::Rmsprop => "rmsprop",
+                OptimizerArg::Adam => "adam",
+            }
+        )))
+    };
+    let rmsprop = matches!(a.optimizer, OptimizerArg::Rmsprop);
+    let adam = matches!(a.optimizer, OptimizerArg::Adam);
+    if a.rho.is_some() && !rmsprop {
+        return foreign("--rho", "rmsprop");
+    }
+    for (flag, given) in [("--beta1", a.beta1), ("--beta2", a.beta2)] {
+        if given.is_some() && !adam {
+            return foreign(flag, "adam");
+        }
+    }
+    Ok(match a.optimizer {
+        OptimizerArg::Sgd => Optimizer::Sgd,
+        OptimizerArg::Adagrad => Optimizer::AdaGrad,
+        OptimizerArg::Rmsprop => Optimizer::RmsProp {
+            rho: a.rho.unwrap_or(Optimizer::RHO),
+        },
+        OptimizerArg::Adam => Optimizer::Adam {
+            beta1: a.beta1.unwrap_or(Optimizer::BETA1),
+            beta2: a.beta2.unwrap_or(Optimizer::BETA2),
+        },
     })
 }
 

@@ -21,7 +21,8 @@ use crate::vocab::Vocab;
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
 /// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
-/// softmax output layers. 6: settings gained the output layer's rate (2 to 5 still read).
+/// softmax output layers. 6: settings gained the L2 weight decay, the optimizers' constants and
+/// the output layer's rate (2 to 5 still read).
 pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
@@ -98,11 +99,12 @@ impl From<SettingsV4> for Settings {
             subwords: s.subwords,
             softmax: None,
             output_rate: 1.0,
+            l2: 0.0,
         }
     }
 }
 
-/// Settings as format version 5 stored them: one learning rate for every layer.
+/// Settings as format version 5 stored them: one learning rate for every layer, no L2.
 #[derive(Serialize, Deserialize)]
 struct SettingsV5 {
     architecture: crate::model::Architecture,
@@ -149,6 +151,7 @@ impl From<SettingsV5> for Settings {
             subwords: s.subwords,
             softmax: s.softmax,
             output_rate: 1.0,
+            l2: 0.0,
         }
     }
 }
@@ -260,6 +263,7 @@ impl From<SettingsV3> for Settings {
             subwords: None,
             softmax: None,
             output_rate: 1.0,
+            l2: 0.0,
         }
     }
 }
@@ -629,11 +633,12 @@ mod tests {
         assert_eq!(back.settings.softmax, None);
     }
 
-    /// A version-5 file (one learning rate for all layers) still loads, with output rate 1.
+    /// A version-5 file (settings without L2) still loads, with L2 off; a version-6 file
+    /// keeps L2 and the optimizers' constants.
     #[test]
-    fn version_5_models_still_load() {
+    fn version_5_models_still_load_and_6_keeps_l2() {
         let mut m = small_model(true, 2);
-        m.settings.softmax = Some(crate::model::SoftmaxKind::Sampled);
+        m.settings.optimizer = crate::model::Optimizer::RmsProp { rho: 0.95 };
         let s = m.settings.clone();
         let header = Header {
             settings: SettingsV5 {
@@ -675,11 +680,16 @@ mod tests {
         }
         let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
         assert_eq!(back, m);
+        assert_eq!(back.settings.l2, 0.0);
         assert_eq!(back.settings.output_rate, 1.0);
-        // And the rate a version-6 file stores comes back.
         m.settings.output_rate = 2.0;
-        let again = read(&bytes_of(&m)[..], Path::new("m"), bytes_of(&m).len() as u64).unwrap();
-        assert_eq!(again.settings.output_rate, 2.0);
+        m.settings.l2 = 1e-5;
+        m.settings.optimizer = crate::model::Optimizer::Adam {
+            beta1: 0.8,
+            beta2: 0.99,
+        };
+        let buf = bytes_of(&m);
+        assert_eq!(read(&buf[..], Path::new("m"), buf.len() as u64).unwrap(), m);
     }
 
     #[test]

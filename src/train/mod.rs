@@ -27,7 +27,7 @@ use crate::ids::Corpus;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2Fma, Avx512};
 use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
-use crate::model::{Architecture, Model, Optimizer, SoftmaxKind};
+use crate::model::{Architecture, Model, SoftmaxKind};
 use crate::sampler::AliasSampler;
 use crate::shared::{Row, RowMut, SharedMatrix};
 use input::{InputSide, SubwordInput, WordInput};
@@ -37,15 +37,13 @@ use output::{
 };
 
 const _: () = assert!(SKIPGRAM_GROUP <= GROUP);
-use rates::{RowRates, ADAGRAD_START};
+use rates::{Rates, RowState, Rule, Schedule, Sgd};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
 pub(crate) const CHUNK_WORDS: usize = 10_000;
 /// Words a thread trains between merges of its private output rows (see `LocalRows`).
 const MERGE_WORDS: usize = 200;
 const REPORT_WORDS: u64 = 10_000;
-/// The learning rate never falls below this share of its start (word2vec's floor).
-const MIN_ALPHA_RATIO: f32 = 1e-4;
 /// Contexts of one centre word that go to the output layer together in skip-gram. A group
 /// scores every context against a node row before updating it once with their summed
 /// gradients: faster (independent dot products), but further from word2vec's one-at-a-time
@@ -133,32 +131,18 @@ pub fn train(
         output::check_full_softmax_cost(settings, vocab.counts())?;
     }
     let table = SigmoidTable::default();
-    let adagrad = settings.optimizer == Optimizer::AdaGrad;
-    let accumulators = |rows: usize| {
-        if adagrad {
-            vec![ADAGRAD_START; rows]
-        } else {
-            Vec::new()
-        }
+    let schedule = Schedule {
+        alpha0: settings.alpha,
+        total_words: corpus.words() * settings.epochs as u64,
     };
-    let (mut input_acc, mut node_acc) =
-        (accumulators(vocab.len()), accumulators(nodes.len() / dim));
-    fn rates(acc: &mut [f32]) -> RowRates<'_> {
-        if acc.is_empty() {
-            RowRates::Sgd
-        } else {
-            RowRates::AdaGrad(SharedMatrix::new(acc, 1))
-        }
-    }
     let run = Run {
         architecture: settings.architecture,
         window: settings.window,
         dim,
         corpus,
         keep: keep_thresholds(vocab.counts(), settings.sample),
-        alpha0: settings.alpha,
         output_rate: settings.output_rate,
-        total_words: corpus.words() * settings.epochs as u64,
+        schedule,
         counter: AtomicU64::new(0),
         seed: settings.seed,
         observer,
@@ -169,71 +153,131 @@ pub fn train(
     };
     let sampler =
         (settings.negative > 0).then(|| AliasSampler::new(vocab.counts(), settings.ns_exponent));
-    let threads = settings.threads.max(1);
-    let hs = tree
-        .as_ref()
-        .filter(|_| settings.hs)
-        .map(|tree| HierarchicalSoftmax {
-            tree,
-            local_from: if threads > 1 {
-                tree.internal_nodes().saturating_sub(LOCAL_NODE_ROWS)
-            } else {
-                usize::MAX
-            },
-            nodes: SharedMatrix::new(nodes, dim),
-            table: &table,
-            rates: rates(&mut node_acc),
-        });
-    let word_layer = match settings.softmax {
-        None => sampler.as_ref().map(|sampler| {
-            WordLayer::Negative(NegativeSampling {
-                negatives: SharedMatrix::new(negatives, dim),
-                sampler,
-                k: settings.negative,
-                table: &table,
-            })
-        }),
-        Some(SoftmaxKind::Full) => Some(WordLayer::Full(FullSoftmax {
-            rows: SharedMatrix::new(negatives, dim),
-        })),
-        Some(SoftmaxKind::Sampled) => sampler.as_ref().map(|sampler| {
-            WordLayer::Sampled(SampledSoftmax {
-                rows: SharedMatrix::new(negatives, dim),
-                sampler,
-                k: settings.negative,
-                log_expected: SampledSoftmax::log_expected_draws(
-                    vocab.counts(),
-                    settings.ns_exponent,
-                    settings.negative,
-                ),
-            })
-        }),
+    let parts = Parts {
+        settings,
+        counts: vocab.counts(),
+        tree: tree.as_ref(),
+        table: &table,
+        sampler: sampler.as_ref(),
+        word_rows: word_rows.as_ref(),
     };
-    let epochs = settings.epochs;
-    let report = match &word_rows {
-        None => {
-            let input = WordInput {
-                rows: SharedMatrix::new(input, dim),
-                rates: rates(&mut input_acc),
-                dim,
-            };
-            run.epochs_with(&input, hs, word_layer, epochs, threads)
+    let rule = Rule::from(settings.optimizer);
+    let report = if rule == Rule::Sgd && settings.l2 == 0.0 {
+        parts.train(&run, input, nodes, negatives, [Sgd, Sgd, Sgd])
+    } else {
+        // Optimizer state lives only for the run: it is not saved with the model.
+        let decay = settings.l2 > 0.0;
+        let mut states = [input.len(), nodes.len(), negatives.len()]
+            .map(|len| RowState::new(rule, len / dim, dim, decay));
+        let report = {
+            let [a, b, c] = &mut states;
+            let rates = [a, b, c].map(|s| s.rates(settings.l2, schedule));
+            parts.train(&run, input, nodes, negatives, rates)
+        };
+        // The final decay pass: every row as if it had decayed at every word.
+        let words = run.counter.load(Ordering::Relaxed);
+        for (state, rows) in states.iter().zip([input, nodes, negatives]) {
+            if let Some(decay) = state.decay(settings.l2, schedule) {
+                decay.catch_up_all(rows, dim, words);
+            }
         }
-        Some(words) => {
-            let input = SubwordInput {
-                rows: SharedMatrix::new(input, dim),
-                words,
-                dim,
-                slots: SubwordInput::slots_for(settings.window),
-            };
-            run.epochs_with(&input, hs, word_layer, epochs, threads)
-        }
+        report
     }?;
     info.epochs_done = report.epochs.len() as u32;
     info.words_processed = report.words;
     info.partial = report.interrupted;
     info.final_loss = report.epochs.last().map(|e| e.loss);
     Ok(report)
+}
+
+/// What the layers of a run are built from, besides the matrices.
+struct Parts<'a> {
+    settings: &'a crate::model::Settings,
+    counts: &'a [u64],
+    tree: Option<&'a crate::tree::Tree>,
+    table: &'a SigmoidTable,
+    sampler: Option<&'a AliasSampler>,
+    word_rows: Option<&'a crate::subwords::WordRows>,
+}
+
+impl Parts<'_> {
+    /// Builds the input side and output layers over the matrices, each matrix updated by its
+    /// own rates (input, nodes, word outputs), and trains.
+    fn train<R: Rates>(
+        &self,
+        run: &Run<'_>,
+        input: &mut [f32],
+        nodes: &mut [f32],
+        negatives: &mut [f32],
+        rates: [R; 3],
+    ) -> Result<TrainReport> {
+        let settings = self.settings;
+        let dim = settings.dim;
+        let threads = settings.threads.max(1);
+        let [input_rates, node_rates, word_rates] = rates;
+        let hs = self
+            .tree
+            .filter(|_| settings.hs)
+            .map(|tree| HierarchicalSoftmax {
+                tree,
+                local_from: if threads > 1 {
+                    tree.internal_nodes().saturating_sub(LOCAL_NODE_ROWS)
+                } else {
+                    usize::MAX
+                },
+                nodes: SharedMatrix::new(nodes, dim),
+                table: self.table,
+                rates: node_rates,
+            });
+        let word_layer = match settings.softmax {
+            None => self.sampler.map(|sampler| {
+                WordLayer::Negative(NegativeSampling {
+                    negatives: SharedMatrix::new(negatives, dim),
+                    sampler,
+                    k: settings.negative,
+                    table: self.table,
+                    rates: word_rates,
+                })
+            }),
+            Some(SoftmaxKind::Full) => Some(WordLayer::Full(FullSoftmax {
+                rows: SharedMatrix::new(negatives, dim),
+                rates: word_rates,
+            })),
+            Some(SoftmaxKind::Sampled) => self.sampler.map(|sampler| {
+                WordLayer::Sampled(SampledSoftmax {
+                    rows: SharedMatrix::new(negatives, dim),
+                    sampler,
+                    k: settings.negative,
+                    log_expected: SampledSoftmax::log_expected_draws(
+                        self.counts,
+                        settings.ns_exponent,
+                        settings.negative,
+                    ),
+                    rates: word_rates,
+                })
+            }),
+        };
+        let epochs = settings.epochs;
+        match self.word_rows {
+            None => {
+                let input = WordInput {
+                    rows: SharedMatrix::new(input, dim),
+                    rates: input_rates,
+                };
+                run.epochs_with(&input, hs, word_layer, epochs, threads)
+            }
+            Some(words) => {
+                let input = SubwordInput {
+                    rows: SharedMatrix::new(input, dim),
+                    words,
+                    dim,
+                    slots: SubwordInput::<R>::slots_for(settings.window),
+                    rates: input_rates,
+                };
+                run.epochs_with(&input, hs, word_layer, epochs, threads)
+            }
+        }
+    }
 }
 
 /// Per word, the subsampling keep probability scaled to u32: word2vec's
@@ -260,10 +304,10 @@ struct Run<'a> {
     dim: usize,
     corpus: &'a Corpus,
     keep: Vec<u32>,
-    alpha0: f32,
     /// The output layer's rate as a multiple of the input rows' (see `Settings::output_rate`).
     output_rate: f32,
-    total_words: u64,
+    /// The learning rate's linear decay over all epochs.
+    schedule: Schedule,
     counter: AtomicU64,
     seed: u64,
     observer: &'a dyn Observer,
@@ -287,16 +331,15 @@ struct Tally {
 
 impl Run<'_> {
     fn alpha(&self, words_done: u64) -> f32 {
-        let left = 1.0 - words_done as f64 / (self.total_words + 1) as f64;
-        self.alpha0 * (left as f32).max(MIN_ALPHA_RATIO)
+        self.schedule.alpha(words_done)
     }
 
     /// Trains with whichever output layers there are.
-    fn epochs_with<I: InputSide>(
+    fn epochs_with<I: InputSide, R: Rates>(
         &self,
         input: &I,
-        hs: Option<HierarchicalSoftmax<'_>>,
-        words: Option<WordLayer<'_>>,
+        hs: Option<HierarchicalSoftmax<'_, R>>,
+        words: Option<WordLayer<'_, R>>,
         epochs: u32,
         threads: usize,
     ) -> Result<TrainReport> {
@@ -349,7 +392,7 @@ impl Run<'_> {
             if !is_finite(input.rows()) {
                 return Err(Error::Diverged {
                     epoch: epoch + 1,
-                    alpha: self.alpha0,
+                    alpha: self.schedule.alpha0,
                 });
             }
             let interrupted = self.stop.load(Ordering::Relaxed);
@@ -460,7 +503,9 @@ impl Run<'_> {
         local.rows = out.local_rows();
         let mut unmerged_words = 0;
         let mut unreported_words = 0u64;
-        let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
+        // Words trained as this thread knows it: the shared count at its last report.
+        let mut reported_words = self.counter.load(Ordering::Relaxed);
+        let mut alpha = self.alpha(reported_words);
         let mut reader = self.corpus.reader();
         while !self.stop.load(Ordering::Relaxed) && !self.failed.load(Ordering::Relaxed) {
             let c = next_chunk.fetch_add(1, Ordering::Relaxed);
@@ -475,6 +520,7 @@ impl Run<'_> {
             };
             local.rng = SmallRng::seed_from_u64(chunk_seed(self.seed, epoch, c));
             for words in chunk.sentences() {
+                local.words = reported_words + unreported_words;
                 buffers.sentence.clear();
                 if self.keep.is_empty() {
                     buffers.sentence.extend_from_slice(words);
@@ -514,7 +560,8 @@ impl Run<'_> {
                 }
                 unreported_words += words.len() as u64;
                 if unreported_words >= REPORT_WORDS {
-                    alpha = self.report(epoch, unreported_words, &tally, &mut reported);
+                    (alpha, reported_words) =
+                        self.report(epoch, unreported_words, &tally, &mut reported);
                     unreported_words = 0;
                 }
             }
@@ -528,8 +575,8 @@ impl Run<'_> {
     }
 
     /// Adds this thread's words to the shared counter and its loss to the running figure;
-    /// returns the new learning rate.
-    fn report(&self, epoch: u32, words: u64, tally: &Tally, reported: &mut Tally) -> f32 {
+    /// returns the new learning rate and the words trained in all.
+    fn report(&self, epoch: u32, words: u64, tally: &Tally, reported: &mut Tally) -> (f32, u64) {
         let done = self.counter.fetch_add(words, Ordering::Relaxed) + words;
         let alpha = self.alpha(done);
         let loss = {
@@ -543,11 +590,11 @@ impl Run<'_> {
         self.observer.progress(&Progress {
             epoch: epoch + 1,
             words_done: done,
-            words_total: self.total_words,
+            words_total: self.schedule.total_words,
             alpha,
             loss,
         });
-        alpha
+        (alpha, done)
     }
 
     /// Skip-gram: each context word's vector predicts the centre word through the output layer.
@@ -576,7 +623,7 @@ impl Run<'_> {
             let reach = self.draw_window(&mut local.rng);
             let target = sentence[pos];
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
-            input.prepare(k, cache, sentence, lo..=hi);
+            input.prepare(k, cache, sentence, lo..=hi, local.words);
             buffers.contexts.clear();
             buffers.contexts.extend((lo..=hi).filter(|&c| c != pos));
             let mut loss = 0.0f32;
@@ -627,7 +674,7 @@ impl Run<'_> {
             if hi == lo {
                 continue;
             }
-            input.prepare(k, cache, sentence, lo..=hi);
+            input.prepare(k, cache, sentence, lo..=hi, local.words);
             buffers.hidden.fill(0.0);
             for c in (lo..=hi).filter(|&c| c != pos) {
                 k.axpy(
