@@ -33,7 +33,7 @@ use rand::{Rng, SeedableRng};
 #[cfg(target_arch = "x86_64")]
 use w2v::internals::{
     AliasSampler, Avx2Fma, Avx512, HierarchicalSoftmax, Kernel, KernelChoice, Local,
-    NegativeSampling, OutputLayer, Portable, Row, RowMut, RowRates, SharedMatrix, SigmoidTable,
+    NegativeSampling, OutputLayer, Portable, Row, RowMut, Sgd, SharedMatrix, SigmoidTable,
 };
 use w2v::tree::Tree;
 
@@ -419,7 +419,7 @@ fn hs_step(bencher: Bencher, case: Case) {
             tree: &fx.tree,
             nodes: SharedMatrix::new(&mut nodes, dim),
             table: &table,
-            rates: RowRates::Sgd,
+            rates: Sgd,
             local_from: usize::MAX,
         },
         fx,
@@ -448,6 +448,7 @@ fn ns_step(bencher: Bencher, case: Case) {
             sampler: &fx.sampler,
             k: NEGATIVES,
             table: &table,
+            rates: Sgd,
         },
         fx,
         input: SharedMatrix::new(&mut input, dim),

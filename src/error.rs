@@ -15,6 +15,8 @@ pub enum Setting {
     MaxVocab,
     Sample,
     Alpha,
+    /// The output layer's learning rate relative to the input rows'.
+    OutputRate,
     Epochs,
     Threads,
     Seed,
@@ -26,6 +28,13 @@ pub enum Setting {
     Negative,
     NsExponent,
     Optimizer,
+    /// RMSProp's decay.
+    Rho,
+    /// Adam's first- and second-moment decays.
+    Beta1,
+    Beta2,
+    /// L2 weight decay.
+    L2,
     Tree,
     Diagnostics,
     Restrict,
@@ -47,6 +56,7 @@ impl Setting {
             Setting::MaxVocab => "the vocabulary cap",
             Setting::Sample => "the subsampling threshold",
             Setting::Alpha => "the learning rate",
+            Setting::OutputRate => "the output layer's learning rate",
             Setting::Epochs => "the number of epochs",
             Setting::Threads => "the number of threads",
             Setting::Seed => "the seed",
@@ -56,6 +66,10 @@ impl Setting {
             Setting::Negative => "the number of negative samples",
             Setting::NsExponent => "the negative-sampling exponent",
             Setting::Optimizer => "the optimizer",
+            Setting::Rho => "RMSProp's decay",
+            Setting::Beta1 => "Adam's first-moment decay",
+            Setting::Beta2 => "Adam's second-moment decay",
+            Setting::L2 => "the L2 weight decay",
             Setting::Tree => "the tree",
             Setting::Diagnostics => "gradient diagnostics",
             Setting::Restrict => "the candidate restriction",

@@ -58,5 +58,5 @@ pub mod internals {
     pub use crate::sampler::AliasSampler;
     pub use crate::shared::{Row, RowMut, SharedMatrix};
     pub use crate::train::output::{HierarchicalSoftmax, Local, NegativeSampling, OutputLayer};
-    pub use crate::train::rates::RowRates;
+    pub use crate::train::rates::Sgd;
 }

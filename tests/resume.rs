@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, run, stderr, w2v, Lcg, TempDir};
+use common::{assert_ok, assert_one_line_error, run, stderr, topic_corpus, w2v, Lcg, TempDir};
 
 /// About `words` words of Zipf-like text (a few hundred distinct words), 4-20 words a line.
 fn corpus(words: usize, seed: u64) -> String {
@@ -419,4 +419,27 @@ fn resume_with_other_threads_warns_and_finishes() {
     );
     // A finished model now: it cannot be resumed again.
     assert_refused(&resume(&input, &out, &dir.path("again.w2v")), "--init");
+}
+
+/// Checkpoints keep SGD's and AdaGrad's (HS alone) state only: other optimizers and --l2
+/// are refused before any work, in one line, instead of resuming inexactly.
+#[test]
+fn optimizers_whose_state_is_not_kept_cannot_checkpoint() {
+    let dir = TempDir::new("resume-optimizers");
+    let corpus = dir.write("corpus.txt", topic_corpus(50));
+    for extra in [
+        &["--optimizer", "adam"][..],
+        &["--optimizer", "rmsprop"][..],
+        &["--l2", "1e-6"][..],
+    ] {
+        let o = run(w2v()
+            .args(["train", "--quiet", "--input"])
+            .arg(&corpus)
+            .arg("--output")
+            .arg(dir.path("m.w2v"))
+            .args(["--checkpoint-every", "1"])
+            .args(extra));
+        assert_one_line_error(&o, 1, "checkpoints keep the state of --optimizer sgd");
+        assert!(!dir.path("m.w2v").exists(), "{extra:?}");
+    }
 }

@@ -148,10 +148,6 @@ fn contradictions_are_one_line_usage_errors() {
             &["--loss", "sampled-softmax", "--negative", "0"][..],
             "which samples words",
         ),
-        (
-            &["--loss", "sampled-softmax", "--optimizer", "adagrad"][..],
-            "--optimizer",
-        ),
     ] {
         let o = run(w2v()
             .args(["train", "--input"])

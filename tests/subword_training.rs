@@ -151,10 +151,6 @@ fn impossible_subword_options_are_one_line_errors() {
         (&["--minn", "5", "--maxn", "3"][..], "--maxn"),
         (&["--maxn", "99"][..], "--maxn"),
         (&["--minn", "3", "--buckets", "0"][..], "--buckets"),
-        (
-            &["--minn", "3", "--optimizer", "adagrad"][..],
-            "--optimizer",
-        ),
     ] {
         let out = dir.path("m.w2v");
         let o = run(w2v()
@@ -165,5 +161,42 @@ fn impossible_subword_options_are_one_line_errors() {
             .args(args));
         assert_one_line_error(&o, 2, needle);
         assert!(!out.exists(), "{args:?} left a model");
+    }
+}
+
+/// `--output-rate`: 2 by default with subwords (the same model as asking for 2), 1 without
+/// (word2vec's single rate); another rate trains another model; nonsense is refused.
+#[test]
+fn output_rate_defaults_to_two_with_subwords_only() {
+    let dir = TempDir::new("subword-output-rate");
+    let corpus = dir.write("corpus.txt", topic_corpus(200));
+    let read = |name: &str, extra: &[&str]| {
+        std::fs::read_to_string(train(&dir, &corpus, name, extra)).unwrap()
+    };
+    let subwords = ["--negative", "5", "--minn", "3", "--maxn", "5"];
+    let default = read("sub-default.txt", &subwords);
+    let two = read(
+        "sub-two.txt",
+        &[&subwords[..], &["--output-rate", "2"]].concat(),
+    );
+    let one = read(
+        "sub-one.txt",
+        &[&subwords[..], &["--output-rate", "1"]].concat(),
+    );
+    assert_eq!(default, two);
+    assert_ne!(default, one);
+    let words = read("words-default.txt", &["--negative", "5"]);
+    let words_one = read("words-one.txt", &["--negative", "5", "--output-rate", "1"]);
+    let words_two = read("words-two.txt", &["--negative", "5", "--output-rate", "2"]);
+    assert_eq!(words, words_one);
+    assert_ne!(words, words_two);
+    for bad in ["0", "-1", "nan", "1000"] {
+        let o = run(w2v()
+            .args(["train", "--quiet", "--input"])
+            .arg(&corpus)
+            .arg("--output")
+            .arg(dir.path("bad.w2v"))
+            .args(["--output-rate", bad]));
+        assert_one_line_error(&o, 2, "--output-rate");
     }
 }

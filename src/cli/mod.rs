@@ -106,9 +106,14 @@ pub(crate) struct TrainArgs {
     /// Subsampling threshold for frequent words (0 turns it off).
     #[arg(long, default_value_t = 1e-3)]
     sample: f64,
-    /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW; 0.3 with AdaGrad].
+    /// Starting learning rate [default: 0.025 skip-gram, 0.05 CBOW; 0.3 with AdaGrad, 0.01
+    /// with RMSProp and Adam].
     #[arg(long, visible_alias = "lr")]
     alpha: Option<f32>,
+    /// The output layer's learning rate as a multiple of --alpha (the input rows' rate)
+    /// [default: 2 with subwords (--minn/--maxn), else 1].
+    #[arg(long, value_name = "R")]
+    output_rate: Option<f32>,
     /// Passes over the corpus.
     #[arg(long, visible_alias = "iter", alias = "epoch", default_value_t = 5)]
     epochs: u32,
@@ -137,10 +142,23 @@ pub(crate) struct TrainArgs {
     /// The tree hierarchical softmax walks.
     #[arg(long, value_enum, default_value_t = TreeArg::Huffman)]
     tree: TreeArg,
-    /// How gradients become updates: word2vec's SGD, or AdaGrad with one accumulator per
-    /// row (hierarchical softmax only).
+    /// How gradients become updates: word2vec's SGD, or AdaGrad, RMSProp or (lazy) Adam, each
+    /// with one second-moment figure per row, for every output layer and the input rows.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
     optimizer: OptimizerArg,
+    /// RMSProp's decay of its squared-gradient average (--optimizer rmsprop) [default: 0.99].
+    #[arg(long, value_name = "RHO")]
+    rho: Option<f32>,
+    /// Adam's first-moment decay (--optimizer adam) [default: 0.9].
+    #[arg(long, value_name = "B1")]
+    beta1: Option<f32>,
+    /// Adam's second-moment decay (--optimizer adam) [default: 0.999].
+    #[arg(long, value_name = "B2")]
+    beta2: Option<f32>,
+    /// L2 weight decay: each row shrinks by (1 - alpha·LAMBDA) per word trained, applied
+    /// lazily when a step touches the row (0: off).
+    #[arg(long, value_name = "LAMBDA", default_value_t = 0.0)]
+    l2: f32,
     /// Negative samples per prediction; alone it means negative sampling without
     /// hierarchical softmax, as in word2vec and gensim [default: 0, or 5 with --loss ns, 64
     /// with --loss sampled-softmax].
@@ -279,6 +297,8 @@ enum LossArg {
 enum OptimizerArg {
     Sgd,
     Adagrad,
+    Rmsprop,
+    Adam,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -33,6 +33,9 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     };
     Model::check_settings(&settings)?;
     check_checkpoints(&a)?;
+    if a.checkpoint_every.is_some() {
+        w2v::train::checkpointable(&settings)?;
+    }
     if a.diagnostics.is_some() && resumed.is_some() {
         return Err(Failure::Usage(
             "--diagnostics cannot be combined with --resume: checkpoints do not keep the \
@@ -285,7 +288,9 @@ fn read_resumable(path: &Path) -> CliResult<Model> {
     let model = w2v::formats::native::read_path(path)?;
     if model.state.is_none() {
         let reason = if model.info.partial {
-            "it is a partial model without training state (saved by an older w2v)".to_string()
+            "it is a partial model without training state (saved by an older w2v, or trained \
+             with an optimizer or --l2 whose state checkpoints do not keep)"
+                .to_string()
         } else {
             format!(
                 "it finished training ({} epochs), there is nothing to resume; training a \
@@ -681,6 +686,14 @@ fn unlikely_settings(s: &Settings) -> Vec<String> {
 }
 
 /// The library settings the arguments ask for.
+/// The output layer's rate relative to the input rows' with subwords. An n-gram model's input
+/// vector is a mean of ~12 rows that every word shares with others, and its output rows, one
+/// per word, carry what words mean apart from their spelling; at fastText's single rate they
+/// learn too little of it. bench-10m, skip-gram + NS 5, n-grams 3-6 (docs/subwords.md): rate
+/// 1, analogy total 63.8 % (semantic 13.8); output rate 2, 64.0 % (semantic 17.5); alpha
+/// doubled everywhere, 61.7 % (semantic 17.8, syntactic down 3 points).
+const SUBWORD_OUTPUT_RATE: f32 = 2.0;
+
 fn settings(a: &TrainArgs) -> CliResult<Settings> {
     let (hs, negative, softmax) = output_layer_settings(a)?;
     let architecture = if a.cbow {
@@ -693,10 +706,8 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let optimizer = match a.optimizer {
-        OptimizerArg::Sgd => Optimizer::Sgd,
-        OptimizerArg::Adagrad => Optimizer::AdaGrad,
-    };
+    let subwords = subword_settings(a)?;
+    let optimizer = optimizer_settings(a)?;
     Ok(Settings {
         architecture,
         dim: a.dim,
@@ -721,8 +732,50 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
             TokenizerArg::Whitespace => Tokenizer::Whitespace,
         },
         lowercase: a.lowercase,
-        subwords: subword_settings(a)?,
+        subwords,
         softmax,
+        output_rate: a.output_rate.unwrap_or(if subwords.is_some() {
+            SUBWORD_OUTPUT_RATE
+        } else {
+            1.0
+        }),
+        l2: a.l2,
+    })
+}
+
+/// `--optimizer` with its constants; a constant of another optimizer is refused.
+fn optimizer_settings(a: &TrainArgs) -> CliResult<Optimizer> {
+    let foreign = |flag: &str, owner: &str| {
+        Err(Failure::Usage(format!(
+            "{flag} is an option of --optimizer {owner}, not of --optimizer {}",
+            match a.optimizer {
+                OptimizerArg::Sgd => "sgd",
+                OptimizerArg::Adagrad => "adagrad",
+                OptimizerArg::Rmsprop => "rmsprop",
+                OptimizerArg::Adam => "adam",
+            }
+        )))
+    };
+    let rmsprop = matches!(a.optimizer, OptimizerArg::Rmsprop);
+    let adam = matches!(a.optimizer, OptimizerArg::Adam);
+    if a.rho.is_some() && !rmsprop {
+        return foreign("--rho", "rmsprop");
+    }
+    for (flag, given) in [("--beta1", a.beta1), ("--beta2", a.beta2)] {
+        if given.is_some() && !adam {
+            return foreign(flag, "adam");
+        }
+    }
+    Ok(match a.optimizer {
+        OptimizerArg::Sgd => Optimizer::Sgd,
+        OptimizerArg::Adagrad => Optimizer::AdaGrad,
+        OptimizerArg::Rmsprop => Optimizer::RmsProp {
+            rho: a.rho.unwrap_or(Optimizer::RHO),
+        },
+        OptimizerArg::Adam => Optimizer::Adam {
+            beta1: a.beta1.unwrap_or(Optimizer::BETA1),
+            beta2: a.beta2.unwrap_or(Optimizer::BETA2),
+        },
     })
 }
 

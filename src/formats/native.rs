@@ -23,13 +23,14 @@ use crate::vocab::Vocab;
 pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// 2: settings gained the tree kind. 3: settings gained the optimizer. 4: settings gained the
 /// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
-/// softmax output layers. 6: the header gained the training state of a partial model, so it
-/// can be resumed (2 to 5 still read).
+/// softmax output layers. 6: settings gained the L2 weight decay, the optimizers' constants and
+/// the output layer's rate, and the header the training state of a partial model, so it can be
+/// resumed (2 to 5 still read).
 pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
-/// The header; version 4's differs only in its settings (`SettingsV4`).
+/// The header; versions 4 and 5 differ only in their settings (`SettingsV4`, `SettingsV5`).
 #[derive(Serialize, Deserialize)]
 struct Header<S = Settings> {
     settings: S,
@@ -116,14 +117,70 @@ impl From<SettingsV4> for Settings {
             lowercase: s.lowercase,
             subwords: s.subwords,
             softmax: None,
+            output_rate: 1.0,
+            l2: 0.0,
         }
     }
 }
 
-impl From<Header<SettingsV4>> for Header {
-    fn from(h: Header<SettingsV4>) -> Header {
+/// Settings as format version 5 stored them: one learning rate for every layer, no L2.
+#[derive(Serialize, Deserialize)]
+struct SettingsV5 {
+    architecture: crate::model::Architecture,
+    dim: usize,
+    window: usize,
+    min_count: u64,
+    max_vocab: Option<usize>,
+    sample: f64,
+    alpha: f32,
+    epochs: u32,
+    threads: usize,
+    seed: u64,
+    hs: bool,
+    tree: crate::model::TreeKind,
+    optimizer: crate::model::Optimizer,
+    negative: u32,
+    ns_exponent: f64,
+    tokenizer: crate::corpus::Tokenizer,
+    lowercase: bool,
+    subwords: Option<crate::subwords::NgramSettings>,
+    softmax: Option<crate::model::SoftmaxKind>,
+}
+
+impl From<SettingsV5> for Settings {
+    fn from(s: SettingsV5) -> Settings {
+        Settings {
+            architecture: s.architecture,
+            dim: s.dim,
+            window: s.window,
+            min_count: s.min_count,
+            max_vocab: s.max_vocab,
+            sample: s.sample,
+            alpha: s.alpha,
+            epochs: s.epochs,
+            threads: s.threads,
+            seed: s.seed,
+            hs: s.hs,
+            tree: s.tree,
+            optimizer: s.optimizer,
+            negative: s.negative,
+            ns_exponent: s.ns_exponent,
+            tokenizer: s.tokenizer,
+            lowercase: s.lowercase,
+            subwords: s.subwords,
+            softmax: s.softmax,
+            output_rate: 1.0,
+            l2: 0.0,
+        }
+    }
+}
+
+impl<S: Into<Settings>> Header<S> {
+    /// This header with its settings in today's shape.
+    fn upgrade(self) -> Header {
+        let h = self;
         Header {
-            settings: Settings::from(h.settings),
+            settings: h.settings.into(),
             vocab: h.vocab,
             tree: h.tree,
             info: h.info,
@@ -224,6 +281,8 @@ impl From<SettingsV3> for Settings {
             lowercase: s.lowercase,
             subwords: None,
             softmax: None,
+            output_rate: 1.0,
+            l2: 0.0,
         }
     }
 }
@@ -375,10 +434,11 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
             .map(HeaderV6::stateless),
         4 => options
             .deserialize::<Header<SettingsV4>>(&header_bytes)
-            .map(Header::from)
+            .map(Header::upgrade)
             .map(HeaderV6::stateless),
         5 => options
-            .deserialize::<Header>(&header_bytes)
+            .deserialize::<Header<SettingsV5>>(&header_bytes)
+            .map(Header::upgrade)
             .map(HeaderV6::stateless),
         _ => options.deserialize(&header_bytes),
     }
@@ -696,12 +756,35 @@ mod tests {
         assert!(err.to_string().contains("training state"), "{err}");
     }
 
-    /// A version-5 file (no state section) still loads, without a state.
+    /// A version-5 file (settings without L2) still loads, with L2 off; a version-6 file
+    /// keeps L2 and the optimizers' constants.
     #[test]
-    fn version_5_models_still_load() {
-        let m = small_model(true, 2);
+    fn version_5_models_still_load_and_6_keeps_l2() {
+        let mut m = small_model(true, 2);
+        m.settings.optimizer = crate::model::Optimizer::RmsProp { rho: 0.95 };
+        let s = m.settings.clone();
         let header = Header {
-            settings: m.settings.clone(),
+            settings: SettingsV5 {
+                architecture: s.architecture,
+                dim: s.dim,
+                window: s.window,
+                min_count: s.min_count,
+                max_vocab: s.max_vocab,
+                sample: s.sample,
+                alpha: s.alpha,
+                epochs: s.epochs,
+                threads: s.threads,
+                seed: s.seed,
+                hs: s.hs,
+                tree: s.tree,
+                optimizer: s.optimizer,
+                negative: s.negative,
+                ns_exponent: s.ns_exponent,
+                tokenizer: s.tokenizer,
+                lowercase: s.lowercase,
+                subwords: s.subwords,
+                softmax: s.softmax,
+            },
             vocab: m.vocab.clone(),
             tree: m.tree.as_ref().map(|t| t.links().clone()),
             info: m.info.clone(),
@@ -721,6 +804,16 @@ mod tests {
         let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
         assert_eq!(back, m);
         assert_eq!(back.state, None);
+        assert_eq!(back.settings.l2, 0.0);
+        assert_eq!(back.settings.output_rate, 1.0);
+        m.settings.output_rate = 2.0;
+        m.settings.l2 = 1e-5;
+        m.settings.optimizer = crate::model::Optimizer::Adam {
+            beta1: 0.8,
+            beta2: 0.99,
+        };
+        let buf = bytes_of(&m);
+        assert_eq!(read(&buf[..], Path::new("m"), buf.len() as u64).unwrap(), m);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 
 use std::ops::RangeInclusive;
 
-use super::rates::RowRates;
+use super::rates::{Rates, Sgd};
 use crate::kernels::Kernel;
 use crate::shared::{Row, RowMut, SharedMatrix};
 use crate::subwords::WordRows;
@@ -28,13 +28,15 @@ pub(crate) trait InputSide: Sync {
     fn cache(&self) -> Self::Cache;
 
     /// Builds the vectors of `positions` of `sentence` that are not built yet. Positions are
-    /// asked for in increasing order within a sentence.
+    /// asked for in increasing order within a sentence. `words` is the thread's word count,
+    /// the clock of lazy decay, which reaches a row before it is read.
     fn prepare<K: Kernel>(
         &self,
         k: K,
         cache: &mut Self::Cache,
         sentence: &[u32],
         positions: RangeInclusive<usize>,
+        words: u64,
     );
 
     /// The input vector of position `pos` (prepared).
@@ -62,20 +64,33 @@ pub(crate) trait InputSide: Sync {
 }
 
 /// word2vec's input side: one row per word.
-pub(crate) struct WordInput<'a> {
+pub(crate) struct WordInput<'a, R = Sgd> {
     pub rows: SharedMatrix<'a>,
-    /// Step sizes of the rows.
-    pub rates: RowRates<'a>,
-    pub dim: usize,
+    /// How the rows are updated.
+    pub rates: R,
 }
 
-impl InputSide for WordInput<'_> {
+impl<R: Rates> InputSide for WordInput<'_, R> {
     type Cache = ();
 
     fn cache(&self) {}
 
     #[inline(always)]
-    fn prepare<K: Kernel>(&self, _: K, _: &mut (), _: &[u32], _: RangeInclusive<usize>) {}
+    fn prepare<K: Kernel>(
+        &self,
+        _: K,
+        _: &mut (),
+        sentence: &[u32],
+        positions: RangeInclusive<usize>,
+        words: u64,
+    ) {
+        if !R::PLAIN {
+            for pos in positions {
+                let word = sentence[pos] as usize;
+                self.rates.touch(word, self.rows.row_mut(word), words);
+            }
+        }
+    }
 
     #[inline(always)]
     fn vector<'a>(&'a self, _: &'a (), sentence: &[u32], pos: usize) -> Row<'a> {
@@ -94,11 +109,17 @@ impl InputSide for WordInput<'_> {
         alpha: f32,
     ) {
         let word = sentence[pos] as usize;
-        let grad = Row::from(grad);
-        let rate = self
-            .rates
-            .rate(word, alpha, || k.dot(grad, grad) / self.dim as f32);
-        k.axpy(rate, grad, self.rows.row_mut(word));
+        let row = self.rows.row_mut(word);
+        // One vector: no scratch needed.
+        self.rates.apply(
+            k,
+            word,
+            row,
+            &[Row::from(grad)],
+            &[1.0],
+            alpha,
+            &mut Vec::new(),
+        );
     }
 
     #[inline(always)]
@@ -115,13 +136,16 @@ impl InputSide for WordInput<'_> {
 }
 
 /// fastText's input side: a word is the mean of its own row and its n-gram rows, and every
-/// one of those rows takes the word's whole gradient (as fastText updates them). SGD only.
-pub(crate) struct SubwordInput<'a> {
+/// one of those rows takes the word's whole gradient (as fastText updates them), each through
+/// its own state under an adaptive rule.
+pub(crate) struct SubwordInput<'a, R = Sgd> {
     pub rows: SharedMatrix<'a>,
     pub words: &'a WordRows,
     pub dim: usize,
     /// Cached positions: more than a window reaches either side of a centre word.
     pub slots: usize,
+    /// How the rows are updated.
+    pub rates: R,
 }
 
 /// Per thread: the vectors of the sentence positions in reach, and their summed gradients.
@@ -130,13 +154,18 @@ pub(crate) struct PositionCache {
     held: Vec<usize>,
     /// `slots × dim`: the input vector of the held position.
     vectors: Vec<f32>,
-    /// `slots × dim`: the learning-rate-scaled gradient summed over the position's uses.
+    /// `slots × dim`: the gradient summed over the position's uses, scaled by the learning
+    /// rate under plain SGD, raw under an adaptive rule (which scales it when it is written).
     pending: Vec<f32>,
+    /// The learning rate of the current sentence (it changes only between sentences).
+    alpha: f32,
+    /// Scratch for the adaptive rules.
+    direction: Vec<f32>,
 }
 
 const EMPTY: usize = usize::MAX;
 
-impl SubwordInput<'_> {
+impl<R: Rates> SubwordInput<'_, R> {
     /// Slots for positions pos - reach ..= pos + reach of any window of `window`.
     pub fn slots_for(window: usize) -> usize {
         2 * window + 2
@@ -152,13 +181,26 @@ impl SubwordInput<'_> {
         let dim = self.dim;
         let pending = Row::from(&cache.pending[slot * dim..(slot + 1) * dim]);
         for &row in self.words.of(sentence[pos] as usize) {
-            k.axpy(1.0, pending, self.rows.row_mut(row as usize));
+            let (r, row) = (row as usize, self.rows.row_mut(row as usize));
+            if R::PLAIN {
+                k.axpy(1.0, pending, row);
+            } else {
+                self.rates.apply(
+                    k,
+                    r,
+                    row,
+                    &[pending],
+                    &[1.0],
+                    cache.alpha,
+                    &mut cache.direction,
+                );
+            }
         }
         cache.held[slot] = EMPTY;
     }
 }
 
-impl InputSide for SubwordInput<'_> {
+impl<R: Rates> InputSide for SubwordInput<'_, R> {
     type Cache = PositionCache;
 
     fn cache(&self) -> PositionCache {
@@ -166,6 +208,8 @@ impl InputSide for SubwordInput<'_> {
             held: vec![EMPTY; self.slots],
             vectors: vec![0.0; self.slots * self.dim],
             pending: vec![0.0; self.slots * self.dim],
+            alpha: 0.0,
+            direction: Vec::new(),
         }
     }
 
@@ -176,6 +220,7 @@ impl InputSide for SubwordInput<'_> {
         cache: &mut PositionCache,
         sentence: &[u32],
         positions: RangeInclusive<usize>,
+        words: u64,
     ) {
         let dim = self.dim;
         for pos in positions {
@@ -189,6 +234,10 @@ impl InputSide for SubwordInput<'_> {
             let vector = &mut cache.vectors[slot * dim..(slot + 1) * dim];
             vector.fill(0.0);
             for &row in rows {
+                if !R::PLAIN {
+                    let r = row as usize;
+                    self.rates.touch(r, self.rows.row_mut(r), words);
+                }
                 k.axpy(
                     1.0,
                     self.rows.row(row as usize),
@@ -223,7 +272,12 @@ impl InputSide for SubwordInput<'_> {
         let slot = pos % self.slots;
         debug_assert_eq!(cache.held[slot], pos, "position not prepared");
         let pending = &mut cache.pending[slot * self.dim..(slot + 1) * self.dim];
-        k.axpy(alpha, Row::from(grad), RowMut::from(pending));
+        if R::PLAIN {
+            k.axpy(alpha, Row::from(grad), RowMut::from(pending));
+        } else {
+            k.axpy(1.0, Row::from(grad), RowMut::from(pending));
+            cache.alpha = alpha;
+        }
     }
 
     fn finish_sentence<K: Kernel>(&self, k: K, cache: &mut PositionCache, sentence: &[u32]) {
@@ -288,10 +342,11 @@ mod tests {
                 rows: SharedMatrix::new(&mut data, 2),
                 words: &table,
                 dim: 2,
-                slots: SubwordInput::slots_for(1),
+                slots: SubwordInput::<Sgd>::slots_for(1),
+                rates: Sgd,
             };
             let mut cache = input.cache();
-            input.prepare(Portable, &mut cache, &sentence, 0..=2);
+            input.prepare(Portable, &mut cache, &sentence, 0..=2, 0);
             let v = input.vector(&cache, &sentence, 0).to_vec();
             assert!(v.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6));
             // Position 0 learns twice, position 2 (the same word) once.
@@ -330,12 +385,13 @@ mod tests {
             words: &table,
             dim: 2,
             slots: 2,
+            rates: Sgd,
         };
         let mut cache = input.cache();
-        input.prepare(Portable, &mut cache, &sentence, 0..=1);
+        input.prepare(Portable, &mut cache, &sentence, 0..=1, 0);
         input.learn(Portable, &mut cache, &sentence, 0, &[1.0, 1.0], 1.0);
         // Position 2 takes position 0's slot.
-        input.prepare(Portable, &mut cache, &sentence, 2..=2);
+        input.prepare(Portable, &mut cache, &sentence, 2..=2, 0);
         let own = input.rows.row(2).to_vec();
         assert!((own[0] - before[4] - 1.0).abs() < 1e-6, "{own:?}");
         assert!((own[1] - before[5] - 1.0).abs() < 1e-6, "{own:?}");

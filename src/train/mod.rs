@@ -39,15 +39,13 @@ use output::{
 };
 
 const _: () = assert!(SKIPGRAM_GROUP <= GROUP);
-use rates::{RowRates, ADAGRAD_START};
+use rates::{Rates, RowState, Rule, Schedule, Sgd, ADAGRAD_START};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
 pub(crate) const CHUNK_WORDS: usize = 10_000;
 /// Words a thread trains between merges of its private output rows (see `LocalRows`).
 const MERGE_WORDS: usize = 200;
 const REPORT_WORDS: u64 = 10_000;
-/// The learning rate never falls below this share of its start (word2vec's floor).
-const MIN_ALPHA_RATIO: f32 = 1e-4;
 /// Contexts of one centre word that go to the output layer together in skip-gram. A group
 /// scores every context against a node row before updating it once with their summed
 /// gradients: faster (independent dot products), but further from word2vec's one-at-a-time
@@ -141,6 +139,9 @@ pub fn train_with(
     let threads = model.settings.threads.max(1);
     let diagnostics = diagnostics && model.settings.hs;
     let model_was_resumed = model.state.is_some();
+    if checkpoints.is_some() || model_was_resumed {
+        checkpointable(&model.settings)?;
+    }
     let mut state = match model.state.take() {
         Some(state) => state,
         None => fresh_state(model, corpus),
@@ -161,6 +162,24 @@ pub fn train_with(
         }
     }
     let word_rows = model.word_rows();
+    let dim = model.dim();
+    let rule = Rule::from(model.settings.optimizer);
+    let l2 = model.settings.l2;
+    // Optimizer state and decay clocks live for the run; checkpoints keep AdaGrad's alone.
+    let mut rows_state = (rule != Rule::Sgd || l2 > 0.0).then(|| {
+        [model.input.len(), model.nodes.len(), model.negatives.len()]
+            .map(|len| RowState::new(rule, len / dim, dim, l2 > 0.0))
+    });
+    if let Some(rows) = rows_state.as_mut() {
+        if rule == Rule::AdaGrad && model_was_resumed {
+            rows[0].state_mut().copy_from_slice(&state.input_acc);
+            rows[1].state_mut().copy_from_slice(&state.node_acc);
+        }
+    }
+    let schedule = Schedule {
+        alpha0: model.settings.alpha,
+        total_words: corpus.words() * model.settings.epochs as u64,
+    };
     let counter = AtomicU64::new(state.words_done);
     let clock = Clock {
         start: Instant::now(),
@@ -186,7 +205,7 @@ pub fn train_with(
         pos = segment(
             model,
             &word_rows,
-            &mut state,
+            rows_state.as_mut(),
             &shared,
             (pos, to),
             &mut carries,
@@ -200,6 +219,7 @@ pub fn train_with(
         };
         // Saving reads the model and its state; training goes on from the same numbers.
         hash_once(&mut state, corpus, &mut hashed)?;
+        keep_accumulators(&mut state, rows_state.as_ref());
         keep_state(
             model,
             state,
@@ -216,8 +236,28 @@ pub fn train_with(
     }
     report.seconds = clock.now();
     report.interrupted = pos < end;
-    if report.interrupted {
+    let resumable = checkpointable(&model.settings).is_ok();
+    if !report.interrupted || !resumable {
+        // The final decay pass: every row as if it had decayed at every word.
+        let words = counter.load(Ordering::Relaxed);
+        if let Some(rows) = rows_state.as_ref() {
+            for (state, matrix) in
+                rows.iter()
+                    .zip([&mut model.input, &mut model.nodes, &mut model.negatives])
+            {
+                if let Some(decay) = state.decay(l2, schedule) {
+                    decay.catch_up_all(matrix, dim, words);
+                }
+            }
+        }
+    }
+    if report.interrupted && !resumable {
+        // Saved as partial, without a state to go on from (the CLI says why on --resume).
+        let unreported: u64 = carries.iter().map(|c| c.saved.unreported_words).sum();
+        model.info = info_of(&report, counter.load(Ordering::Relaxed) + unreported, true);
+    } else if report.interrupted {
         hash_once(&mut state, corpus, &mut hashed)?;
+        keep_accumulators(&mut state, rows_state.as_ref());
         keep_state(
             model,
             state,
@@ -232,6 +272,37 @@ pub fn train_with(
     }
     report.words = model.info.words_processed;
     Ok(report)
+}
+
+/// Whether a run with `settings` can be checkpointed and resumed exactly: its optimizer's
+/// state must be one the training state keeps (SGD's none, AdaGrad's one accumulator per word
+/// and tree node); RMSProp's and Adam's moments and the L2 clocks are not kept yet.
+pub fn checkpointable(settings: &crate::model::Settings) -> Result<()> {
+    let adagrad_hs = settings.optimizer == Optimizer::AdaGrad
+        && settings.hs
+        && settings.negative == 0
+        && settings.softmax.is_none()
+        && settings.subwords.is_none();
+    if (settings.optimizer == Optimizer::Sgd || adagrad_hs) && settings.l2 == 0.0 {
+        return Ok(());
+    }
+    Err(Error::CannotResume {
+        reason: "checkpoints keep the state of --optimizer sgd, and of adagrad with \
+                 hierarchical softmax alone on word rows, without --l2; not yet this run's"
+            .into(),
+    })
+}
+
+/// Copies AdaGrad's accumulators of the input and node rows into `state`.
+fn keep_accumulators(state: &mut TrainingState, rows: Option<&[RowState; 3]>) {
+    if let Some(rows) = rows {
+        if rows[0].state().len() == state.input_acc.len()
+            && rows[1].state().len() == state.node_acc.len()
+        {
+            state.input_acc.copy_from_slice(rows[0].state());
+            state.node_acc.copy_from_slice(rows[1].state());
+        }
+    }
 }
 
 /// Training time: this run's, plus what the run it resumes took.
@@ -354,7 +425,7 @@ struct Shared<'a> {
 fn segment(
     model: &mut Model,
     word_rows: &Option<crate::subwords::WordRows>,
-    state: &mut TrainingState,
+    rows_state: Option<&mut [RowState; 3]>,
     shared: &Shared<'_>,
     (from, to): (u64, u64),
     carries: &mut [Carry],
@@ -373,13 +444,10 @@ fn segment(
     } = model;
     let dim = settings.dim;
     let table = SigmoidTable::default();
-    fn rates(acc: &mut [f32]) -> RowRates<'_> {
-        if acc.is_empty() {
-            RowRates::Sgd
-        } else {
-            RowRates::AdaGrad(SharedMatrix::new(acc, 1))
-        }
-    }
+    let schedule = Schedule {
+        alpha0: settings.alpha,
+        total_words: shared.corpus.words() * settings.epochs as u64,
+    };
     let run = Run {
         architecture: settings.architecture,
         window: settings.window,
@@ -387,8 +455,8 @@ fn segment(
         corpus: shared.corpus,
         chunks: shared.corpus.chunks() as u64,
         keep: keep_thresholds(vocab.counts(), settings.sample),
-        alpha0: settings.alpha,
-        total_words: shared.corpus.words() * settings.epochs as u64,
+        output_rate: settings.output_rate,
+        schedule,
         counter: shared.counter,
         seed: settings.seed,
         observer: shared.observer,
@@ -400,45 +468,13 @@ fn segment(
     };
     let sampler =
         (settings.negative > 0).then(|| AliasSampler::new(vocab.counts(), settings.ns_exponent));
-    let threads = carries.len();
-    let hs = tree
-        .as_ref()
-        .filter(|_| settings.hs)
-        .map(|tree| HierarchicalSoftmax {
-            tree,
-            local_from: if threads > 1 {
-                tree.internal_nodes().saturating_sub(LOCAL_NODE_ROWS)
-            } else {
-                usize::MAX
-            },
-            nodes: SharedMatrix::new(nodes, dim),
-            table: &table,
-            rates: rates(&mut state.node_acc),
-        });
-    let word_layer = match settings.softmax {
-        None => sampler.as_ref().map(|sampler| {
-            WordLayer::Negative(NegativeSampling {
-                negatives: SharedMatrix::new(negatives, dim),
-                sampler,
-                k: settings.negative,
-                table: &table,
-            })
-        }),
-        Some(SoftmaxKind::Full) => Some(WordLayer::Full(FullSoftmax {
-            rows: SharedMatrix::new(negatives, dim),
-        })),
-        Some(SoftmaxKind::Sampled) => sampler.as_ref().map(|sampler| {
-            WordLayer::Sampled(SampledSoftmax {
-                rows: SharedMatrix::new(negatives, dim),
-                sampler,
-                k: settings.negative,
-                log_expected: SampledSoftmax::log_expected_draws(
-                    vocab.counts(),
-                    settings.ns_exponent,
-                    settings.negative,
-                ),
-            })
-        }),
+    let parts = Parts {
+        settings,
+        counts: vocab.counts(),
+        tree: tree.as_ref(),
+        table: &table,
+        sampler: sampler.as_ref(),
+        word_rows: word_rows.as_ref(),
     };
     let span = Span {
         from,
@@ -446,23 +482,101 @@ fn segment(
         carries,
         report,
     };
-    match word_rows {
-        None => {
-            let input = WordInput {
-                rows: SharedMatrix::new(input, dim),
-                rates: rates(&mut state.input_acc),
-                dim,
-            };
-            run.epochs_with(&input, hs, word_layer, span)
+    match rows_state {
+        None => parts.train(&run, input, nodes, negatives, [Sgd, Sgd, Sgd], span),
+        Some([a, b, c]) => {
+            let rates = [a, b, c].map(|s| s.rates(settings.l2, schedule));
+            parts.train(&run, input, nodes, negatives, rates, span)
         }
-        Some(words) => {
-            let input = SubwordInput {
-                rows: SharedMatrix::new(input, dim),
-                words,
-                dim,
-                slots: SubwordInput::slots_for(settings.window),
-            };
-            run.epochs_with(&input, hs, word_layer, span)
+    }
+}
+
+/// What the layers of a run are built from, besides the matrices.
+struct Parts<'a> {
+    settings: &'a crate::model::Settings,
+    counts: &'a [u64],
+    tree: Option<&'a crate::tree::Tree>,
+    table: &'a SigmoidTable,
+    sampler: Option<&'a AliasSampler>,
+    word_rows: Option<&'a crate::subwords::WordRows>,
+}
+
+impl Parts<'_> {
+    /// Builds the input side and output layers over the matrices, each matrix updated by its
+    /// own rates (input, nodes, word outputs), and trains.
+    fn train<R: Rates>(
+        &self,
+        run: &Run<'_>,
+        input: &mut [f32],
+        nodes: &mut [f32],
+        negatives: &mut [f32],
+        rates: [R; 3],
+        span: Span<'_>,
+    ) -> Result<u64> {
+        let settings = self.settings;
+        let dim = settings.dim;
+        let threads = span.carries.len();
+        let [input_rates, node_rates, word_rates] = rates;
+        let hs = self
+            .tree
+            .filter(|_| settings.hs)
+            .map(|tree| HierarchicalSoftmax {
+                tree,
+                local_from: if threads > 1 {
+                    tree.internal_nodes().saturating_sub(LOCAL_NODE_ROWS)
+                } else {
+                    usize::MAX
+                },
+                nodes: SharedMatrix::new(nodes, dim),
+                table: self.table,
+                rates: node_rates,
+            });
+        let word_layer = match settings.softmax {
+            None => self.sampler.map(|sampler| {
+                WordLayer::Negative(NegativeSampling {
+                    negatives: SharedMatrix::new(negatives, dim),
+                    sampler,
+                    k: settings.negative,
+                    table: self.table,
+                    rates: word_rates,
+                })
+            }),
+            Some(SoftmaxKind::Full) => Some(WordLayer::Full(FullSoftmax {
+                rows: SharedMatrix::new(negatives, dim),
+                rates: word_rates,
+            })),
+            Some(SoftmaxKind::Sampled) => self.sampler.map(|sampler| {
+                WordLayer::Sampled(SampledSoftmax {
+                    rows: SharedMatrix::new(negatives, dim),
+                    sampler,
+                    k: settings.negative,
+                    log_expected: SampledSoftmax::log_expected_draws(
+                        self.counts,
+                        settings.ns_exponent,
+                        settings.negative,
+                    ),
+                    rates: word_rates,
+                })
+            }),
+        };
+        match self.word_rows {
+            None => {
+                let input = WordInput {
+                    rows: SharedMatrix::new(input, dim),
+                    rates: input_rates,
+                };
+                run.epochs_with(&input, hs, word_layer, span)
+            }
+            Some(words) => {
+                let input = SubwordInput {
+                    rows: SharedMatrix::new(input, dim),
+                    words,
+                    dim,
+                    slots: SubwordInput::<R>::slots_for(settings.window),
+                    rates: input_rates,
+                };
+                run.epochs_with(&input, hs, word_layer, span)
+            }
         }
     }
 }
@@ -492,8 +606,10 @@ struct Run<'a> {
     corpus: &'a Corpus,
     chunks: u64,
     keep: Vec<u32>,
-    alpha0: f32,
-    total_words: u64,
+    /// The output layer's rate as a multiple of the input rows' (see `Settings::output_rate`).
+    output_rate: f32,
+    /// The learning rate's linear decay over all epochs.
+    schedule: Schedule,
     counter: &'a AtomicU64,
     seed: u64,
     observer: &'a dyn Observer,
@@ -548,16 +664,15 @@ struct Tally {
 
 impl Run<'_> {
     fn alpha(&self, words_done: u64) -> f32 {
-        let left = 1.0 - words_done as f64 / (self.total_words + 1) as f64;
-        self.alpha0 * (left as f32).max(MIN_ALPHA_RATIO)
+        self.schedule.alpha(words_done)
     }
 
     /// Trains with whichever output layers there are.
-    fn epochs_with<I: InputSide>(
+    fn epochs_with<I: InputSide, R: Rates>(
         &self,
         input: &I,
-        hs: Option<HierarchicalSoftmax<'_>>,
-        words: Option<WordLayer<'_>>,
+        hs: Option<HierarchicalSoftmax<'_, R>>,
+        words: Option<WordLayer<'_, R>>,
         span: Span<'_>,
     ) -> Result<u64> {
         match (hs, words) {
@@ -630,7 +745,7 @@ impl Run<'_> {
             if !is_finite(input.rows()) {
                 return Err(Error::Diverged {
                     epoch: epoch + 1,
-                    alpha: self.alpha0,
+                    alpha: self.schedule.alpha0,
                 });
             }
             // Every chunk handed out below this one was trained whole.
@@ -765,7 +880,9 @@ impl Run<'_> {
         local.rows = out.local_rows();
         let mut unmerged_words = 0;
         let mut unreported_words = carry.saved.unreported_words;
-        let mut alpha = self.alpha(self.counter.load(Ordering::Relaxed));
+        // Words trained as this thread knows it: the shared count at its last report.
+        let mut reported_words = self.counter.load(Ordering::Relaxed);
+        let mut alpha = self.alpha(reported_words);
         let mut reader = self.corpus.reader();
         let mut ran_out = false;
         while !self.stop.load(Ordering::Relaxed) && !self.failed.load(Ordering::Relaxed) {
@@ -787,6 +904,7 @@ impl Run<'_> {
             };
             local.rng = SmallRng::seed_from_u64(chunk_seed(self.seed, epoch, c));
             for words in chunk.sentences() {
+                local.words = reported_words + unreported_words;
                 buffers.sentence.clear();
                 if self.keep.is_empty() {
                     buffers.sentence.extend_from_slice(words);
@@ -802,6 +920,7 @@ impl Run<'_> {
                     input,
                     out,
                     alpha,
+                    out_alpha: alpha * self.output_rate,
                 };
                 match self.architecture {
                     Architecture::SkipGram => self.skipgram_sentence(
@@ -825,7 +944,8 @@ impl Run<'_> {
                 }
                 unreported_words += words.len() as u64;
                 if unreported_words >= REPORT_WORDS {
-                    alpha = self.report(epoch, unreported_words, &tally, &mut reported);
+                    (alpha, reported_words) =
+                        self.report(epoch, unreported_words, &tally, &mut reported);
                     unreported_words = 0;
                 }
             }
@@ -847,8 +967,8 @@ impl Run<'_> {
     }
 
     /// Adds this thread's words to the shared counter and its loss to the running figure;
-    /// returns the new learning rate.
-    fn report(&self, epoch: u32, words: u64, tally: &Tally, reported: &mut Tally) -> f32 {
+    /// returns the new learning rate and the words trained in all.
+    fn report(&self, epoch: u32, words: u64, tally: &Tally, reported: &mut Tally) -> (f32, u64) {
         let done = self.counter.fetch_add(words, Ordering::Relaxed) + words;
         let alpha = self.alpha(done);
         let loss = {
@@ -862,11 +982,11 @@ impl Run<'_> {
         self.observer.progress(&Progress {
             epoch: epoch + 1,
             words_done: done,
-            words_total: self.total_words,
+            words_total: self.schedule.total_words,
             alpha,
             loss,
         });
-        alpha
+        (alpha, done)
     }
 
     /// Skip-gram: each context word's vector predicts the centre word through the output layer.
@@ -885,6 +1005,7 @@ impl Run<'_> {
             input,
             out,
             alpha,
+            out_alpha,
         } = *step;
         let sentence = &buffers.sentence;
         let n = sentence.len();
@@ -894,7 +1015,7 @@ impl Run<'_> {
             let reach = self.draw_window(&mut local.rng);
             let target = sentence[pos];
             let (lo, hi) = (pos.saturating_sub(reach), (pos + reach).min(n - 1));
-            input.prepare(k, cache, sentence, lo..=hi);
+            input.prepare(k, cache, sentence, lo..=hi, local.words);
             buffers.contexts.clear();
             buffers.contexts.extend((lo..=hi).filter(|&c| c != pos));
             let mut loss = 0.0f32;
@@ -906,7 +1027,8 @@ impl Run<'_> {
                     for (h, &c) in hiddens.iter_mut().zip(group) {
                         *h = input.vector(cache, sentence, c);
                     }
-                    loss += out.step_many(k, local, target, &hiddens[..group.len()], grads, alpha);
+                    loss +=
+                        out.step_many(k, local, target, &hiddens[..group.len()], grads, out_alpha);
                 }
                 for (grad, &c) in grads.chunks_exact(dim).zip(group) {
                     input.learn(k, cache, sentence, c, grad, alpha);
@@ -933,6 +1055,7 @@ impl Run<'_> {
             input,
             out,
             alpha,
+            out_alpha,
         } = *step;
         let sentence = &buffers.sentence;
         let n = sentence.len();
@@ -943,7 +1066,7 @@ impl Run<'_> {
             if hi == lo {
                 continue;
             }
-            input.prepare(k, cache, sentence, lo..=hi);
+            input.prepare(k, cache, sentence, lo..=hi, local.words);
             buffers.hidden.fill(0.0);
             for c in (lo..=hi).filter(|&c| c != pos) {
                 k.axpy(
@@ -961,7 +1084,7 @@ impl Run<'_> {
                 sentence[pos],
                 Row::from(&buffers.hidden),
                 &mut buffers.grad,
-                alpha,
+                out_alpha,
             );
             for c in (lo..=hi).filter(|&c| c != pos) {
                 input.learn(k, cache, sentence, c, &buffers.grad, alpha);
@@ -1004,7 +1127,10 @@ struct Step<'a, K, I, O> {
     k: K,
     input: &'a I,
     out: &'a O,
+    /// The input rows' learning rate.
     alpha: f32,
+    /// The output layer's.
+    out_alpha: f32,
 }
 
 impl<K: Copy, I, O> Clone for Step<'_, K, I, O> {

@@ -17,7 +17,7 @@
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use super::rates::RowRates;
+use super::rates::{Rates, Sgd};
 use crate::diagnostics::{band_of, Probe};
 use crate::error::{Error, Result, Setting};
 use crate::kernels::{Kernel, SigmoidTable, MAX_EXP};
@@ -37,6 +37,11 @@ pub struct Local {
     pub scores: Vec<f32>,
     /// Scratch for the sampled softmax: the target, then the words drawn.
     pub drawn: Vec<u32>,
+    /// Words this thread counts as trained before the current sentence: the clock of lazy
+    /// L2 decay.
+    pub words: u64,
+    /// Scratch for an adaptive rule: a row's summed step direction.
+    pub direction: Vec<f32>,
 }
 
 impl Local {
@@ -47,6 +52,8 @@ impl Local {
             rows: None,
             scores: Vec::new(),
             drawn: Vec::new(),
+            words: 0,
+            direction: Vec::new(),
         }
     }
 }
@@ -106,12 +113,12 @@ pub const GROUP: usize = 16;
 /// next load still waiting.
 const PREFETCH_AHEAD: usize = 4;
 
-pub struct HierarchicalSoftmax<'a> {
+pub struct HierarchicalSoftmax<'a, R = Sgd> {
     pub tree: &'a Tree,
     pub nodes: SharedMatrix<'a>,
     pub table: &'a SigmoidTable,
-    /// Step sizes of the node rows.
-    pub rates: RowRates<'a>,
+    /// How the node rows are updated.
+    pub rates: R,
     /// Node rows from here on (the heaviest internal nodes: the root and those next to it)
     /// are trained in thread-private copies; `usize::MAX` for none (one thread).
     pub local_from: usize,
@@ -122,7 +129,7 @@ pub struct HierarchicalSoftmax<'a> {
 /// merged every 1,000 words scaled as well but cost about 0.3 analogy points in skip-gram.
 pub const LOCAL_NODE_ROWS: usize = 16;
 
-impl OutputLayer for HierarchicalSoftmax<'_> {
+impl<R: Rates> OutputLayer for HierarchicalSoftmax<'_, R> {
     /// One prediction is a group of one.
     #[inline(always)]
     fn step<K: Kernel>(
@@ -169,7 +176,7 @@ impl OutputLayer for HierarchicalSoftmax<'_> {
     }
 }
 
-impl HierarchicalSoftmax<'_> {
+impl<R: Rates> HierarchicalSoftmax<'_, R> {
     /// Walks the target's path once for a group of hidden vectors. At each node all of them
     /// are scored against the same node vector before it is updated (a mini-batch over one
     /// centre word's contexts): the dot products are independent, so the CPU overlaps them
@@ -196,16 +203,22 @@ impl HierarchicalSoftmax<'_> {
                 self.nodes.prefetch(node as usize);
             }
         }
-        // Squared norms of the hidden vectors, for AdaGrad's accumulators.
+        // Squared norms of the hidden vectors, for the adaptive rules, once for the path.
         let mut h_sq = [0f32; GROUP];
-        if self.rates.is_adaptive() {
+        if !R::PLAIN {
             for (sq, &h) in h_sq.iter_mut().zip(hiddens) {
                 *sq = k.dot(h, h);
             }
         }
         // A sampled step records the first hidden vector's updates; its norm and the target's
         // band are the same at every node.
-        let Local { probe, rows, .. } = local;
+        let Local {
+            probe,
+            rows,
+            words,
+            direction,
+            ..
+        } = local;
         let mut probe = probe.as_mut().and_then(|p| p.tick().then_some(p)).map(|p| {
             let h_norm = k.dot(hiddens[0], hiddens[0]).sqrt();
             (p, h_norm, band_of(target as usize, self.tree.leaves()))
@@ -220,6 +233,7 @@ impl HierarchicalSoftmax<'_> {
                 Some(private) => private,
                 None => self.nodes.row_mut(node as usize),
             };
+            self.rates.touch(node as usize, row, *words);
             k.dot_many(row.as_row(), hiddens, &mut f[..m]);
             for j in 0..m {
                 let fj = f[j];
@@ -233,32 +247,42 @@ impl HierarchicalSoftmax<'_> {
                     g[j] = 1.0 - code as f32 - s;
                 }
             }
-            let rate = self.rates.rate(node as usize, alpha, || {
-                (0..m).map(|j| g[j] * g[j] * h_sq[j]).sum::<f32>() / dim as f32
-            });
+            let rate = if R::PLAIN {
+                k.update_many(row, hiddens, alpha, &g[..m], grads);
+                alpha
+            } else {
+                // The input side's gradient from the row as it was, then the rule's update.
+                for (grad, &gj) in grads.chunks_exact_mut(dim).zip(&g[..m]) {
+                    k.axpy(gj, row.as_row(), grad.into());
+                }
+                let (g, h_sq) = (&g[..m], &h_sq[..m]);
+                self.rates
+                    .apply_group(k, node as usize, row, hiddens, g, h_sq, alpha, direction)
+            };
             if let Some((p, h_norm, band)) = probe.as_mut() {
                 let saturated = f[0] <= -MAX_EXP || f[0] >= MAX_EXP;
                 let g0 = g[0].abs();
                 p.stats.record(i, *band, g0, rate * g0 * *h_norm, saturated);
             }
-            k.update_many(row, hiddens, rate, &g[..m], grads);
         }
         loss
     }
 }
 
-pub struct NegativeSampling<'a> {
+pub struct NegativeSampling<'a, R = Sgd> {
     pub negatives: SharedMatrix<'a>,
     pub sampler: &'a AliasSampler,
     pub k: u32,
     pub table: &'a SigmoidTable,
+    /// How the word rows are updated.
+    pub rates: R,
 }
 
 /// Redraws when a negative hits the target; bounded so a vocabulary dominated by one word
 /// cannot loop for long (the draw is then skipped, as word2vec always does).
 const MAX_REDRAWS: u32 = 8;
 
-impl OutputLayer for NegativeSampling<'_> {
+impl<R: Rates> OutputLayer for NegativeSampling<'_, R> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
@@ -269,7 +293,12 @@ impl OutputLayer for NegativeSampling<'_> {
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        let rng = &mut local.rng;
+        let Local {
+            rng,
+            words,
+            direction,
+            ..
+        } = local;
         let grad = RowMut::from(grad);
         // Words are drawn a batch ahead so their rows can be fetched while earlier ones are
         // being scored: random rows are cache misses, and waiting on them dominates.
@@ -303,6 +332,7 @@ impl OutputLayer for NegativeSampling<'_> {
             }
             for &(word, label) in &batch[..n] {
                 let row = self.negatives.row_mut(word as usize);
+                self.rates.touch(word as usize, row, *words);
                 let f = k.dot(hidden, row.as_row());
                 loss -= self.table.log_sigmoid(if label == 1.0 { f } else { -f });
                 let s = if f >= MAX_EXP {
@@ -314,7 +344,8 @@ impl OutputLayer for NegativeSampling<'_> {
                 };
                 let g = label - s;
                 k.axpy(g, row.as_row(), grad);
-                k.axpy(g * alpha, hidden, row);
+                self.rates
+                    .apply(k, word as usize, row, &[hidden], &[g], alpha, direction);
             }
         }
         loss
@@ -322,12 +353,12 @@ impl OutputLayer for NegativeSampling<'_> {
 }
 
 /// Both layers on one prediction, as word2vec does with `-hs 1 -negative K`.
-pub struct Both<'a> {
-    pub hs: HierarchicalSoftmax<'a>,
-    pub ns: NegativeSampling<'a>,
+pub struct Both<'a, R = Sgd> {
+    pub hs: HierarchicalSoftmax<'a, R>,
+    pub ns: NegativeSampling<'a, R>,
 }
 
-impl OutputLayer for Both<'_> {
+impl<R: Rates> OutputLayer for Both<'_, R> {
     #[inline(always)]
     fn step<K: Kernel>(
         &self,
@@ -394,11 +425,13 @@ fn softmax_in_place(scores: &mut [f32], target: usize) -> f32 {
 /// p(w) = exp(row_w · h) / Σ_j exp(row_j · h); row j moves by alpha · ([j = target] - p_j) · h
 /// and the input side gets Σ_j ([j = target] - p_j) · row_j. Every prediction costs about
 /// 2 · V · dim multiply-adds, so large vocabularies are refused ([`check_full_softmax_cost`]).
-pub struct FullSoftmax<'a> {
+pub struct FullSoftmax<'a, R = Sgd> {
     pub rows: SharedMatrix<'a>,
+    /// How the word rows are updated.
+    pub rates: R,
 }
 
-impl OutputLayer for FullSoftmax<'_> {
+impl<R: Rates> OutputLayer for FullSoftmax<'_, R> {
     fn step<K: Kernel>(
         &self,
         k: K,
@@ -408,7 +441,17 @@ impl OutputLayer for FullSoftmax<'_> {
         grad: &mut [f32],
         alpha: f32,
     ) -> f32 {
-        let scores = &mut local.scores;
+        let Local {
+            scores,
+            words,
+            direction,
+            ..
+        } = local;
+        if !R::PLAIN {
+            for w in 0..self.rows.rows() {
+                self.rates.touch(w, self.rows.row_mut(w), *words);
+            }
+        }
         scores.clear();
         scores.extend((0..self.rows.rows()).map(|w| k.dot(hidden, self.rows.row(w))));
         let loss = softmax_in_place(scores, target as usize);
@@ -422,7 +465,8 @@ impl OutputLayer for FullSoftmax<'_> {
             }
             let row = self.rows.row_mut(w);
             k.axpy(g, row.as_row(), grad);
-            k.axpy(g * alpha, hidden, row);
+            self.rates
+                .apply(k, w, row, &[hidden], &[g], alpha, direction);
         }
         loss
     }
@@ -444,12 +488,14 @@ impl OutputLayer for FullSoftmax<'_> {
 /// - The reported loss is ln D - s_t, D the corrected normaliser over the target and the
 ///   samples: the sampled estimate of the full softmax's -ln p(target) (D estimates Z), so
 ///   loss logs compare with the other layers'. It can dip below 0 on a lucky draw.
-pub struct SampledSoftmax<'a> {
+pub struct SampledSoftmax<'a, R = Sgd> {
     pub rows: SharedMatrix<'a>,
     pub sampler: &'a AliasSampler,
     pub k: u32,
     /// ln(k·q(w)) per word: the log of the expected number of times w is drawn.
     pub log_expected: Vec<f32>,
+    /// How the word rows are updated.
+    pub rates: R,
 }
 
 impl SampledSoftmax<'_> {
@@ -465,7 +511,7 @@ impl SampledSoftmax<'_> {
     }
 }
 
-impl OutputLayer for SampledSoftmax<'_> {
+impl<R: Rates> OutputLayer for SampledSoftmax<'_, R> {
     fn step<K: Kernel>(
         &self,
         k: K,
@@ -476,13 +522,22 @@ impl OutputLayer for SampledSoftmax<'_> {
         alpha: f32,
     ) -> f32 {
         let Local {
-            rng, scores, drawn, ..
+            rng,
+            scores,
+            drawn,
+            words,
+            direction,
+            ..
         } = local;
         drawn.clear();
         drawn.push(target);
         drawn.extend((0..self.k).map(|_| self.sampler.sample(rng)));
         for &w in drawn.iter() {
             self.rows.prefetch(w as usize);
+        }
+        for &w in drawn.iter() {
+            self.rates
+                .touch(w as usize, self.rows.row_mut(w as usize), *words);
         }
         scores.clear();
         scores.extend(
@@ -498,7 +553,9 @@ impl OutputLayer for SampledSoftmax<'_> {
             k.axpy(weight(i, p), self.rows.row(w as usize), grad);
         }
         for (i, (&w, &p)) in drawn.iter().zip(scores.iter()).enumerate() {
-            k.axpy(weight(i, p) * alpha, hidden, self.rows.row_mut(w as usize));
+            let (w, row) = (w as usize, self.rows.row_mut(w as usize));
+            self.rates
+                .apply(k, w, row, &[hidden], &[weight(i, p)], alpha, direction);
         }
         loss
     }
@@ -506,10 +563,10 @@ impl OutputLayer for SampledSoftmax<'_> {
 
 /// The layers with one output row per word; with hierarchical softmax, only negative
 /// sampling trains beside it.
-pub enum WordLayer<'a> {
-    Negative(NegativeSampling<'a>),
-    Full(FullSoftmax<'a>),
-    Sampled(SampledSoftmax<'a>),
+pub enum WordLayer<'a, R> {
+    Negative(NegativeSampling<'a, R>),
+    Full(FullSoftmax<'a, R>),
+    Sampled(SampledSoftmax<'a, R>),
 }
 
 /// Multiply-adds per second one thread manages in the full softmax: a dot product and an
@@ -667,7 +724,7 @@ mod tests {
                 tree: &tree,
                 nodes: SharedMatrix::new(&mut nodes, dim),
                 table: &table,
-                rates: RowRates::Sgd,
+                rates: Sgd,
                 local_from: usize::MAX,
             };
             let loss = layer.step(
@@ -740,7 +797,7 @@ mod tests {
             tree: &tree,
             nodes: SharedMatrix::new(&mut nodes, dim),
             table: &table,
-            rates: RowRates::Sgd,
+            rates: Sgd,
             local_from: usize::MAX,
         };
         layer.step(
@@ -784,7 +841,7 @@ mod tests {
                 tree: &tree,
                 nodes: SharedMatrix::new(&mut one, dim),
                 table: &table,
-                rates: RowRates::Sgd,
+                rates: Sgd,
                 local_from: usize::MAX,
             };
             let mut loss_one = 0.0;
@@ -795,7 +852,7 @@ mod tests {
                 tree: &tree,
                 nodes: SharedMatrix::new(&mut many, dim),
                 table: &table,
-                rates: RowRates::Sgd,
+                rates: Sgd,
                 local_from: usize::MAX,
             };
             let refs: Vec<Row> = hs.iter().map(Row::from).collect();
@@ -823,7 +880,7 @@ mod tests {
     /// accumulator keeps that squared gradient for the next step.
     #[test]
     fn adagrad_scales_each_node_by_its_own_history() {
-        use crate::train::rates::ADAGRAD_START;
+        use crate::train::rates::{RowState, Rule, Schedule, ADAGRAD_START};
         let mut rng = SmallRng::seed_from_u64(12);
         let counts = [40u64, 20, 10, 9, 7];
         let tree = Tree::huffman(&counts);
@@ -832,14 +889,18 @@ mod tests {
         let alpha = 0.1f32;
         let mut nodes = random_vec(&mut rng, (counts.len() - 1) * dim, 0.5);
         let before = nodes.clone();
-        let mut acc = vec![ADAGRAD_START; counts.len() - 1];
+        let mut state = RowState::new(Rule::AdaGrad, counts.len() - 1, dim, false);
         let h = random_vec(&mut rng, dim, 0.8);
         let mut grad = vec![0f32; dim];
+        let schedule = Schedule {
+            alpha0: alpha,
+            total_words: 1,
+        };
         let layer = HierarchicalSoftmax {
             tree: &tree,
             nodes: SharedMatrix::new(&mut nodes, dim),
             table: &table,
-            rates: RowRates::AdaGrad(SharedMatrix::new(&mut acc, 1)),
+            rates: state.rates(0.0, schedule),
             local_from: usize::MAX,
         };
         let target = 4;
@@ -851,6 +912,7 @@ mod tests {
             &mut grad,
             alpha,
         );
+        let acc = state.state().to_vec();
         let h_sq: f32 = h.iter().map(|x| x * x).sum();
         let path = tree.path(target);
         for (&n, &code) in path.points.iter().zip(path.codes) {
@@ -909,6 +971,7 @@ mod tests {
         };
         let mut grad = vec![0f32; dim];
         let layer = NegativeSampling {
+            rates: Sgd,
             negatives: SharedMatrix::new(&mut out, dim),
             sampler: &sampler,
             k: k as u32,
@@ -988,6 +1051,7 @@ mod tests {
             let h = random_vec(&mut rng, dim, 0.9);
             let mut grad = vec![0f32; dim];
             let layer = FullSoftmax {
+                rates: Sgd,
                 rows: SharedMatrix::new(&mut rows, dim),
             };
             let mut local = Local::new(0, false);
@@ -1083,6 +1147,7 @@ mod tests {
             );
             let mut grad = vec![0f32; dim];
             let layer = SampledSoftmax {
+                rates: Sgd,
                 rows: SharedMatrix::new(&mut rows, dim),
                 sampler: &sampler,
                 k,
@@ -1158,6 +1223,7 @@ mod tests {
         }
         let (mut moved, mut grad) = (rows.clone(), vec![0f32; dim]);
         let layer = FullSoftmax {
+            rates: Sgd,
             rows: SharedMatrix::new(&mut moved, dim),
         };
         let mut local = Local::new(0, false);
@@ -1172,6 +1238,7 @@ mod tests {
             for _ in 0..draws {
                 let (mut moved, mut grad) = (rows.clone(), vec![0f32; dim]);
                 let layer = SampledSoftmax {
+                    rates: Sgd,
                     rows: SharedMatrix::new(&mut moved, dim),
                     sampler: &sampler,
                     k,
