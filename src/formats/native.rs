@@ -97,7 +97,7 @@ struct SettingsV4 {
 
 impl From<SettingsV4> for Settings {
     fn from(s: SettingsV4) -> Settings {
-        Settings {
+        Settings::from(SettingsV5 {
             architecture: s.architecture,
             dim: s.dim,
             window: s.window,
@@ -117,9 +117,7 @@ impl From<SettingsV4> for Settings {
             lowercase: s.lowercase,
             subwords: s.subwords,
             softmax: None,
-            output_rate: 1.0,
-            l2: 0.0,
-        }
+        })
     }
 }
 

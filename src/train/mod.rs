@@ -219,10 +219,10 @@ pub fn train_with(
         };
         // Saving reads the model and its state; training goes on from the same numbers.
         hash_once(&mut state, corpus, &mut hashed)?;
-        keep_accumulators(&mut state, rows_state.as_ref());
         keep_state(
             model,
             state,
+            rows_state.as_ref(),
             (pos, chunks),
             &counter,
             &carries,
@@ -257,10 +257,10 @@ pub fn train_with(
         model.info = info_of(&report, counter.load(Ordering::Relaxed) + unreported, true);
     } else if report.interrupted {
         hash_once(&mut state, corpus, &mut hashed)?;
-        keep_accumulators(&mut state, rows_state.as_ref());
         keep_state(
             model,
             state,
+            rows_state.as_ref(),
             (pos, chunks),
             &counter,
             &carries,
@@ -329,15 +329,19 @@ fn info_of(report: &TrainReport, words: u64, partial: bool) -> TrainingInfo {
 }
 
 /// Stores in `model` the state at global chunk `pos`, marking it partial.
+/// AdaGrad's accumulators come from `rows`, the run's optimizer state.
+#[allow(clippy::too_many_arguments)]
 fn keep_state(
     model: &mut Model,
     mut state: TrainingState,
+    rows: Option<&[RowState; 3]>,
     (pos, chunks): (u64, u64),
     counter: &AtomicU64,
     carries: &[Carry],
     report: &TrainReport,
     clock: Clock,
 ) {
+    keep_accumulators(&mut state, rows);
     state.epoch = (pos / chunks) as u32;
     state.next_chunk = pos % chunks;
     state.words_done = counter.load(Ordering::Relaxed);
