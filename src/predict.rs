@@ -13,6 +13,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use ndarray::ArrayView2;
+
 use crate::model::Model;
 use crate::tree::Tree;
 use crate::{Error, Result};
@@ -231,22 +233,196 @@ impl<'a> Predictor<'a> {
         logp.into_iter().map(f64::exp).collect()
     }
 
-    /// f = hidden · node vector, accumulated in f64 so that rankings do not hinge on float
-    /// summation order; four partial sums keep it vectorisable.
+    /// ln P(word | hidden): the sum of the branch log-probabilities along its path.
+    pub fn log_prob(&self, hidden: &[f32], word: u32) -> f64 {
+        let path = self.tree.path(word);
+        path.points
+            .iter()
+            .zip(path.codes)
+            .fold(0.0, |acc, (&row, &code)| {
+                acc + branch_log_prob(self.score(hidden, row as usize), code)
+            })
+    }
+
+    /// f = hidden · node vector (see [`dot_f64`]).
     fn score(&self, hidden: &[f32], row: usize) -> f64 {
         let dim = hidden.len();
-        let node = &self.model.nodes[row * dim..(row + 1) * dim];
-        let mut acc = [0f64; 4];
-        let (ch, cn) = (hidden.chunks_exact(4), node.chunks_exact(4));
-        let (rh, rn) = (ch.remainder(), cn.remainder());
-        for (a, b) in ch.zip(cn) {
-            for l in 0..4 {
-                acc[l] += a[l] as f64 * b[l] as f64;
+        dot_f64(hidden, &self.model.nodes[row * dim..(row + 1) * dim])
+    }
+}
+
+/// The output layer a distribution over the vocabulary is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    HierarchicalSoftmax,
+    Softmax,
+    SampledSoftmax,
+    /// Negative sampling's output vectors under a softmax, as gensim's `predict_output_word`
+    /// reads them: training never normalised them, so this is an approximation of its own.
+    NegativeSampling,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::HierarchicalSoftmax => "hierarchical softmax",
+            Layer::Softmax => "softmax",
+            Layer::SampledSoftmax => "sampled softmax (scored as a full softmax)",
+            Layer::NegativeSampling => {
+                "negative sampling (scored as a softmax over its output vectors)"
             }
         }
-        let tail: f64 = rh.iter().zip(rn).map(|(a, b)| *a as f64 * *b as f64).sum();
-        (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
     }
+}
+
+/// P(word | hidden) under whichever output layer a model has: its tree when it has one
+/// (also with `hs+ns`), else a softmax over its word output rows.
+pub enum Scorer<'a> {
+    Tree(Predictor<'a>),
+    Rows {
+        /// V × dim.
+        rows: &'a [f32],
+        dim: usize,
+        layer: Layer,
+    },
+}
+
+impl<'a> Scorer<'a> {
+    /// Fails with a usage error when the model has no output layer to score with.
+    pub fn new(model: &'a Model) -> Result<Self> {
+        if model.tree.is_some() {
+            return Ok(Scorer::Tree(Predictor::new(model)?));
+        }
+        let (v, dim) = (model.vocab.len(), model.dim());
+        if model.negatives.is_empty() {
+            return Err(Error::Unsupported(
+                "the model has no output layer to predict with (it was saved without one)".into(),
+            ));
+        }
+        if model.negatives.len() != v * dim {
+            return Err(Error::Unsupported(
+                "the model's vocabulary and output matrix disagree in size".into(),
+            ));
+        }
+        let layer = match model.settings.softmax {
+            Some(crate::model::SoftmaxKind::Full) => Layer::Softmax,
+            Some(crate::model::SoftmaxKind::Sampled) => Layer::SampledSoftmax,
+            None => Layer::NegativeSampling,
+        };
+        Ok(Scorer::Rows {
+            rows: &model.negatives,
+            dim,
+            layer,
+        })
+    }
+
+    pub fn layer(&self) -> Layer {
+        match self {
+            Scorer::Tree(_) => Layer::HierarchicalSoftmax,
+            Scorer::Rows { layer, .. } => *layer,
+        }
+    }
+
+    /// Σ ln P(word | hidden) over many predictions: hidden i (row i of `hiddens`) predicts
+    /// `targets[offsets[i]..offsets[i + 1]]`. A softmax scores blocks of hidden vectors with
+    /// one matrix product (f32, like training), which reads the V output rows once per
+    /// block instead of once per prediction.
+    pub fn sum_log_probs(
+        &self,
+        hiddens: ArrayView2<'_, f32>,
+        targets: &[u32],
+        offsets: &[usize],
+    ) -> f64 {
+        assert_eq!(
+            offsets.len(),
+            hiddens.nrows() + 1,
+            "one target range per hidden vector"
+        );
+        let mut total = 0.0;
+        match self {
+            Scorer::Tree(p) => {
+                for (i, h) in hiddens.outer_iter().enumerate() {
+                    let h = h.as_slice().expect("hidden rows are contiguous");
+                    for &w in &targets[offsets[i]..offsets[i + 1]] {
+                        total += p.log_prob(h, w);
+                    }
+                }
+            }
+            Scorer::Rows { rows, dim, .. } => {
+                let rows = ArrayView2::from_shape((rows.len() / dim, *dim), rows)
+                    .expect("rows are V × dim");
+                const BLOCK: usize = 64;
+                for start in (0..hiddens.nrows()).step_by(BLOCK) {
+                    let end = (start + BLOCK).min(hiddens.nrows());
+                    let scores = hiddens.slice(ndarray::s![start..end, ..]).dot(&rows.t());
+                    for (i, s) in scores.outer_iter().enumerate() {
+                        let max = s.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+                        let norm =
+                            max + s.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln();
+                        for &w in &targets[offsets[start + i]..offsets[start + i + 1]] {
+                            total += s[w as usize] as f64 - norm;
+                        }
+                    }
+                }
+            }
+        }
+        total
+    }
+
+    /// The k most probable words (all if k ≥ V), ties to the lower rank; with a tree by
+    /// best-first search, with a softmax by scoring every word.
+    pub fn top_k(&self, hidden: &[f32], k: usize) -> PredictResult {
+        match self {
+            Scorer::Tree(p) => p.top_k(hidden, k),
+            Scorer::Rows { rows, dim, .. } => {
+                assert_eq!(hidden.len(), *dim, "hidden vector length");
+                let norm = log_normaliser(rows, *dim, hidden);
+                let mut all: Vec<Open> = rows
+                    .chunks_exact(*dim)
+                    .enumerate()
+                    .map(|(w, row)| Open {
+                        logp: dot_f64(hidden, row) - norm,
+                        node: w as u32,
+                    })
+                    .collect();
+                let v = all.len();
+                all.sort_unstable_by(|a, b| b.cmp(a));
+                PredictResult {
+                    top: all
+                        .into_iter()
+                        .take(k)
+                        .map(|o| Prediction {
+                            word: o.node,
+                            probability: o.logp.exp(),
+                        })
+                        .collect(),
+                    nodes_visited: v,
+                }
+            }
+        }
+    }
+}
+
+/// ln Σ_j exp(hidden · row_j), shifted by the largest score so that nothing overflows.
+fn log_normaliser(rows: &[f32], dim: usize, hidden: &[f32]) -> f64 {
+    let scores: Vec<f64> = rows.chunks_exact(dim).map(|r| dot_f64(hidden, r)).collect();
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    max + scores.iter().map(|s| (s - max).exp()).sum::<f64>().ln()
+}
+
+/// hidden · row accumulated in f64 so that rankings do not hinge on float summation order;
+/// four partial sums keep it vectorisable.
+fn dot_f64(hidden: &[f32], row: &[f32]) -> f64 {
+    let mut acc = [0f64; 4];
+    let (ch, cn) = (hidden.chunks_exact(4), row.chunks_exact(4));
+    let (rh, rn) = (ch.remainder(), cn.remainder());
+    for (a, b) in ch.zip(cn) {
+        for l in 0..4 {
+            acc[l] += a[l] as f64 * b[l] as f64;
+        }
+    }
+    let tail: f64 = rh.iter().zip(rn).map(|(a, b)| *a as f64 * *b as f64).sum();
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
 }
 
 /// ln P(branch) at a node with score f: code 0 ↔ label 1 ↔ σ(f), code 1 ↔ σ(-f) (as in

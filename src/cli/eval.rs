@@ -7,7 +7,7 @@ use serde::Serialize;
 use w2v::eval::{analogy, similarity, Parsed, Warning};
 use w2v::Error;
 
-use super::{CliResult, EvalArgs, Failure};
+use super::{CliResult, EvalArgs, Failure, LikelihoodArgs};
 
 /// A report with the file it scores, for JSON.
 #[derive(Serialize)]
@@ -202,4 +202,62 @@ fn print_warnings(warnings: &[Warning]) {
             warnings.len() - SHOWN
         );
     }
+}
+
+#[derive(Serialize)]
+struct Likelihood<'a> {
+    model: &'a Path,
+    layer: &'static str,
+    window: usize,
+    words: u64,
+    unknown_words: u64,
+    predictions: u64,
+    /// Σ ln P in nats.
+    log_likelihood: f64,
+    mean_log_likelihood: f64,
+    perplexity: f64,
+}
+
+/// `w2v likelihood`: the held-out log-likelihood of text under the model's output layer.
+pub fn likelihood(a: LikelihoodArgs) -> CliResult {
+    use w2v::corpus::Input;
+    let named: Vec<Input> = a.input.iter().map(|s| Input::parse(s)).collect();
+    let inputs = w2v::source::expand_folders(&named, None)?;
+    let model = w2v::formats::native::read_path(&a.model)?;
+    let window = a.window.unwrap_or(model.settings.window);
+    if window == 0 {
+        return Err(Failure::Usage("--window 0: must be at least 1".into()));
+    }
+    let r = w2v::eval::likelihood::held_out_log_likelihood(&model, &inputs, window)?;
+    if a.json {
+        let doc = Likelihood {
+            model: &a.model,
+            layer: r.layer.name(),
+            window,
+            words: r.words,
+            unknown_words: r.unknown_words,
+            predictions: r.predictions,
+            log_likelihood: r.log_likelihood,
+            mean_log_likelihood: r.mean(),
+            perplexity: r.perplexity(),
+        };
+        println!(
+            "{}",
+            serde_json::to_string(&doc).expect("report serializes")
+        );
+        return Ok(());
+    }
+    println!(
+        "held-out log-likelihood: {:.4} nats per prediction (perplexity {:.1}) over {} \
+         predictions, window {window}, {}",
+        r.mean(),
+        r.perplexity(),
+        r.predictions,
+        r.layer.name()
+    );
+    println!(
+        "words: {} in the vocabulary, {} outside it (dropped)",
+        r.words, r.unknown_words
+    );
+    Ok(())
 }

@@ -50,8 +50,10 @@ enum Command {
     Vector(VectorArgs),
     /// Answer a is to b as c is to ? (3CosAdd or 3CosMul).
     Analogy(AnalogyArgs),
-    /// Print the most probable centre words for a context under a hierarchical-softmax model.
+    /// Print the most probable centre words for a context under a model's output layer.
     Predict(PredictArgs),
+    /// Held-out log-likelihood and perplexity of text under a model's output layer.
+    Likelihood(LikelihoodArgs),
     /// Draw a chart (SVG or PNG): loss curves, a word map, or gradient diagnostics.
     Plot(plot::PlotArgs),
     /// `plot diagnostics` under its earlier name, kept so scripts keep working.
@@ -558,6 +560,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> CliResult {
         Command::Vector(args) => query::vector(args),
         Command::Analogy(args) => query::analogy(args),
         Command::Predict(args) => query::predict(args),
+        Command::Likelihood(args) => eval::likelihood(args),
         Command::Plot(args) => plot::plot(args),
         Command::PlotDiagnostics(args) => {
             plot::diagnostics(args, Some(w2v::plots::ImageFormat::Svg))
@@ -598,6 +601,21 @@ fn export_fasttext(a: &ExportArgs) -> CliResult {
     )))
 }
 
+#[derive(Args)]
+struct LikelihoodArgs {
+    /// A w2v model with an output layer (as for `predict`).
+    model: PathBuf,
+    /// Text the model did not train on: files, folders or `-` for stdin, compressed or not.
+    #[arg(long, short, required = true, num_args = 1..)]
+    input: Vec<String>,
+    /// Context words each side (fixed, never shrunk); default: the model's window.
+    #[arg(long)]
+    window: Option<usize>,
+    /// Print one JSON document instead of the text report.
+    #[arg(long)]
+    json: bool,
+}
+
 /// The first bytes of a file, enough for the magic numbers.
 fn read_head(path: &std::path::Path) -> CliResult<Vec<u8>> {
     use std::io::Read;
@@ -611,9 +629,11 @@ fn read_head(path: &std::path::Path) -> CliResult<Vec<u8>> {
 
 #[derive(Args)]
 struct PredictArgs {
-    /// A w2v model trained with hierarchical softmax.
+    /// A w2v model with an output layer: hierarchical softmax (its tree, searched best-first),
+    /// a softmax or sampled softmax, or negative sampling (a softmax over its output vectors,
+    /// as gensim's predict_output_word).
     model: PathBuf,
-    /// Context words; their mean vector is scored through the tree, as in CBOW.
+    /// Context words; their mean vector is scored by the output layer, as in CBOW.
     #[arg(long, required = true, num_args = 1..)]
     context: Vec<String>,
     /// How many words.

@@ -74,9 +74,14 @@ struct Prediction<'a> {
 #[derive(Serialize)]
 struct Predictions<'a> {
     context: &'a [String],
+    /// The output layer the probabilities come from.
+    layer: &'static str,
     predictions: Vec<Prediction<'a>>,
-    nodes_visited: usize,
-    tree_nodes: usize,
+    /// With a tree: how much of it the search visited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nodes_visited: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree_nodes: Option<usize>,
 }
 
 pub fn similar(a: SimilarArgs) -> CliResult {
@@ -247,14 +252,19 @@ pub fn predict(a: PredictArgs) -> CliResult {
     let model = w2v::formats::native::read_path(&a.model)?;
     let context: Vec<&str> = a.context.iter().map(String::as_str).collect();
     let hidden = w2v::predict::hidden_from_words(&model, &context)?;
-    let predictor = w2v::predict::Predictor::new(&model)?;
+    let scorer = w2v::predict::Scorer::new(&model)?;
     // k = V walks the whole tree and yields every word in order of probability.
     let k = if a.all { model.vocab.len() } else { a.k };
-    let found = predictor.top_k(&hidden, k);
+    let found = scorer.top_k(&hidden, k);
+    let tree_nodes = match &scorer {
+        w2v::predict::Scorer::Tree(p) => Some(p.tree_nodes()),
+        w2v::predict::Scorer::Rows { .. } => None,
+    };
     let words = model.vocab.words();
     if a.json {
         return print_json(&Predictions {
             context: &a.context,
+            layer: scorer.layer().name(),
             predictions: found
                 .top
                 .iter()
@@ -263,8 +273,8 @@ pub fn predict(a: PredictArgs) -> CliResult {
                     probability: p.probability,
                 })
                 .collect(),
-            nodes_visited: found.nodes_visited,
-            tree_nodes: predictor.tree_nodes(),
+            nodes_visited: tree_nodes.map(|_| found.nodes_visited),
+            tree_nodes,
         });
     }
     to_stdout(|out| {
@@ -273,10 +283,13 @@ pub fn predict(a: PredictArgs) -> CliResult {
             .iter()
             .try_for_each(|p| writeln!(out, "{}\t{:.6e}", words[p.word as usize], p.probability))
     })?;
-    eprintln!(
-        "visited {} of {} tree nodes",
-        found.nodes_visited,
-        predictor.tree_nodes()
-    );
+    match tree_nodes {
+        Some(n) => eprintln!("visited {} of {n} tree nodes", found.nodes_visited),
+        None => eprintln!(
+            "scored all {} words: {}",
+            found.nodes_visited,
+            scorer.layer().name()
+        ),
+    }
     Ok(())
 }

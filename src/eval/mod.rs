@@ -2,6 +2,7 @@
 //! similarity correlation.
 
 pub mod analogy;
+pub mod likelihood;
 pub mod similarity;
 
 pub use analogy::{
