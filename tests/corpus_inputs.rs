@@ -187,3 +187,61 @@ fn corrupt_streams_are_errors_not_shorter_corpora() {
         assert!(stderr(&o).contains("stream"), "{name}: {}", stderr(&o));
     }
 }
+
+/// Issue 14's bad inputs, each one line naming the file and no output left behind: a folder
+/// whose files hold no words, a compressed file with a binary inside (anywhere in a folder),
+/// and a file that cannot be opened in the middle of a folder.
+#[test]
+fn folders_without_text_and_unreadable_members_are_one_line_errors_and_leave_no_model() {
+    let dir = TempDir::new("bad-folders");
+    let text = topic_corpus(50);
+    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>, &str)> = vec![
+        (
+            "blank",
+            vec![("a.txt", Vec::new()), ("b.txt", b"  \n\n".to_vec())],
+            "no words found",
+        ),
+        (
+            "binary-inside",
+            vec![
+                ("a.txt", text.as_bytes().to_vec()),
+                // An executable-like payload: NUL bytes between ASCII, gzipped.
+                (
+                    "b.gz",
+                    gzip(&b"\x7fELF\x02\x01\x01\0\0\0\0\0main\0\0\0".repeat(500)),
+                ),
+                ("c.txt", text.as_bytes().to_vec()),
+            ],
+            "b.gz: looks like a binary file",
+        ),
+    ];
+    for (name, files, needle) in cases {
+        let folder = dir.path(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (file, bytes) in files {
+            std::fs::write(folder.join(file), bytes).unwrap();
+        }
+        let model = dir.path(&format!("{name}.w2v"));
+        let o = run(w2v()
+            .args(["train", "-q", "--min-count", "1", "--input"])
+            .arg(&folder)
+            .arg("--output")
+            .arg(&model));
+        assert_one_line_error(&o, 1, needle);
+        assert!(!model.exists(), "{name}: a model was written");
+    }
+    // A member that cannot be opened (a dangling link: permissions do not stop root).
+    let folder = dir.path("dangling");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("a.txt"), &text).unwrap();
+    std::os::unix::fs::symlink(dir.path("gone.txt"), folder.join("b.txt")).unwrap();
+    std::fs::write(folder.join("c.txt"), &text).unwrap();
+    let model = dir.path("dangling.w2v");
+    let o = run(w2v()
+        .args(["train", "-q", "--min-count", "1", "--input"])
+        .arg(&folder)
+        .arg("--output")
+        .arg(&model));
+    assert_one_line_error(&o, 1, "b.txt");
+    assert!(!model.exists(), "a model was written");
+}
