@@ -414,3 +414,57 @@ fn diagnostics_moved_under_plot_and_the_old_name_still_works_unlisted() {
         assert!(help.contains(chart), "{help}");
     }
 }
+
+#[test]
+fn bars_draw_one_bar_per_numeric_row_as_svg_and_png_and_refuse_a_missing_column() {
+    let dir = TempDir::new("plot_bars");
+    let table = dir.write(
+        "report.csv",
+        "run,total,k words/s\nhs-huffman-sgd,61.5,210\nsoftmax-sgd,,\nns5-sgd,62.3,190\n\
+         sampled64-sgd,55.0,40\n",
+    );
+    let svg = dir.path("bars.svg");
+    let o = plot(&[&"bars", &table, &"--column", &"total", &"--output", &svg]);
+    assert_ok(&o);
+    assert!(stderr(&o).contains("left out") && stderr(&o).contains("softmax-sgd"));
+    let text = svg_doc(&svg);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let bars = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter(|n| {
+            n.attribute("fill")
+                .is_some_and(|f| f.eq_ignore_ascii_case("#1F77B4"))
+        })
+        .count();
+    assert_eq!(bars, 3, "one bar per row with a number");
+    let texts = texts(&doc);
+    for label in ["hs-huffman-sgd", "ns5-sgd", "sampled64-sgd"] {
+        assert!(texts.contains(&label), "{label} in {texts:?}");
+    }
+    assert!(!texts.contains(&"softmax-sgd"));
+
+    let png = dir.path("bars.png");
+    let o = plot(&[
+        &"bars",
+        &table,
+        &"--column",
+        &"k words/s",
+        &"--output",
+        &png,
+    ]);
+    assert_ok(&o);
+    let image = decode_png(&std::fs::read(&png).unwrap());
+    assert!(image.pixels_of(BLUE) > 1000, "bars are drawn in blue");
+
+    let o = plot(&[
+        &"bars",
+        &table,
+        &"--column",
+        &"accuracy",
+        &"--output",
+        &dir.path("x.svg"),
+    ]);
+    assert_one_line_error(&o, 1, "no column 'accuracy'");
+    assert!(!dir.path("x.svg").exists());
+}

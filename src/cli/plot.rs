@@ -27,6 +27,9 @@ enum PlotCommand {
     Map(PlotMapArgs),
     /// A `train --diagnostics` CSV: six panels of hierarchical-softmax gradient statistics.
     Diagnostics(PlotDiagnosticsArgs),
+    /// One column of a CSV table (a benchmark script's results) as horizontal bars, one per
+    /// row, to compare runs.
+    Bars(PlotBarsArgs),
 }
 
 /// Where a chart goes, and in which format.
@@ -90,7 +93,66 @@ pub(crate) fn plot(a: PlotArgs) -> CliResult {
         PlotCommand::Loss(args) => loss(args),
         PlotCommand::Map(args) => map(args),
         PlotCommand::Diagnostics(args) => diagnostics(args, None),
+        PlotCommand::Bars(args) => bars(args),
     }
+}
+
+#[derive(Args)]
+struct PlotBarsArgs {
+    /// A CSV file with a header row.
+    table: PathBuf,
+    /// The column holding the values; rows where it is not a number are left out (warned).
+    #[arg(long)]
+    column: String,
+    /// The column naming each bar [default: the first].
+    #[arg(long)]
+    label_column: Option<String>,
+    #[command(flatten)]
+    output: ImageOutput,
+    /// Chart title [default: the column's name].
+    #[arg(long)]
+    title: Option<String>,
+}
+
+fn bars(a: PlotBarsArgs) -> CliResult {
+    paths::check_outputs(&[("--output", &a.output.output)], &[("TABLE", &a.table)])?;
+    let format = a.output.format(None)?;
+    let label_column = match a.label_column {
+        Some(name) => name,
+        None => first_column(&a.table)?,
+    };
+    let table = plots::bars::read_bars(&a.table, &label_column, &a.column)?;
+    if table.bars.is_empty() {
+        return Err(Failure::Failed(format!(
+            "{}: no row has a number in column '{}'; nothing to draw",
+            a.table.display(),
+            a.column
+        )));
+    }
+    if !table.skipped.is_empty() {
+        eprintln!(
+            "w2v: warning: left out (no number in '{}'): {}",
+            a.column,
+            table.skipped.join(", ")
+        );
+    }
+    let chart = plots::bars::BarChart {
+        bars: &table.bars,
+        title: a.title.as_deref().unwrap_or(&a.column),
+        value_label: &a.column,
+    };
+    a.output.write(&chart, format)
+}
+
+/// The name of a CSV file's first column.
+fn first_column(path: &Path) -> CliResult<String> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut header = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut header)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(header.split(',').next().unwrap_or("").trim().to_string())
 }
 
 #[derive(Args)]

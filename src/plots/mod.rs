@@ -7,6 +7,7 @@
 //! frames, grid lines, ticks and legend swatches are drawn as `<rect>` or `<line>`, never as
 //! polylines or circles.
 
+pub mod bars;
 pub mod diagnostics;
 pub mod loss;
 pub mod map;
