@@ -195,7 +195,8 @@ fn corrupt_streams_are_errors_not_shorter_corpora() {
 fn folders_without_text_and_unreadable_members_are_one_line_errors_and_leave_no_model() {
     let dir = TempDir::new("bad-folders");
     let text = topic_corpus(50);
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>, &str)> = vec![
+    type Files<'a> = Vec<(&'a str, Vec<u8>)>;
+    let cases: Vec<(&str, Files, &str)> = vec![
         (
             "blank",
             vec![("a.txt", Vec::new()), ("b.txt", b"  \n\n".to_vec())],
