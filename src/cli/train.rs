@@ -307,7 +307,6 @@ fn new_model(
     let Some(source) = source else {
         return Ok(Model::new(settings.clone(), vocab));
     };
-    let start = std::time::Instant::now();
     let (rows, dim, from) = match source {
         TreeSource::File(path, vectors) => {
             let dim = vectors.dim();
@@ -333,7 +332,10 @@ fn new_model(
             let bar = progress::TrainingBar::new(corpus.words(), 1, display);
             let report = w2v::train::train(&mut first, corpus, &bar, &STOP, false);
             bar.finish();
-            report?;
+            let report = report?;
+            if display != Display::Quiet {
+                eprintln!("semantic tree: first pass done in {:.1} s", report.seconds);
+            }
             let emb = first.into_embeddings();
             let dim = emb.dim();
             (
@@ -343,6 +345,7 @@ fn new_model(
             )
         }
     };
+    let start = std::time::Instant::now();
     let built = w2v::tree::Tree::semantic(vocab.counts(), &rows, dim).map_err(|_| {
         Failure::Failed(format!(
             "--tree semantic: none of the {} vocabulary words has a usable vector in {from} \
