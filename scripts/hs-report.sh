@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The measurements behind docs/hierarchical-softmax.md: skip-gram + HS on a corpus with the
-# reference settings, for every tree (huffman, balanced) and optimizer (sgd, adagrad), with
-# gradient diagnostics on; then the cost of the diagnostics (runs with and without, interleaved).
+# reference settings, for every tree (huffman, balanced, semantic) and optimizer (sgd, adagrad),
+# with gradient diagnostics on; then the cost of the diagnostics (runs with and without,
+# interleaved). The semantic tree is built from the vectors of the huffman-sgd run.
 # Prints one table and leaves the CSVs and SVG charts in --out. A benchmark: it takes minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,11 +53,12 @@ summary_figures() {
 
 printf '%-8s %-8s %10s %9s %9s %9s %9s %9s\n' tree optimizer "k words/s" "code len" \
   total "rank<=1k" "1k-10k" ">10k"
-for tree in huffman balanced; do
+for tree in huffman balanced semantic; do
   for opt in sgd adagrad; do
     name=$tree-$opt
     extra=()
     if [ "$opt" = adagrad ] && [ -n "$adagrad_alpha" ]; then extra=(--alpha "$adagrad_alpha"); fi
+    if [ "$tree" = semantic ]; then extra+=(--tree-from "$out/huffman-sgd.txt"); fi
     echo "+ $w2v train --input $corpus --output $out/$name.w2v ${base[*]} --tree $tree" \
       "--optimizer $opt ${extra[*]} --diagnostics $out/$name.csv" >&2
     "$w2v" train --input "$corpus" --output "$out/$name.w2v" "${base[@]}" --tree "$tree" \
@@ -69,6 +71,9 @@ for tree in huffman balanced; do
     printf '%-8s %-8s %10s %9s %9s %9s %9s %9s\n' "$tree" "$opt" "$kwps" "$codelen" \
       "$(pct total)" "$(pct 'answer rank 1-1000')" "$(pct 'answer rank 1001-10000')" \
       "$(pct 'answer rank 10001')"
+    if [ "$name" = huffman-sgd ]; then
+      "$w2v" export "$out/$name.w2v" --format text --output "$out/$name.txt"
+    fi
   done
 done
 

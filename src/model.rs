@@ -18,6 +18,9 @@ pub enum TreeKind {
     Huffman,
     /// Every code has length about log2 V.
     Balanced,
+    /// Built from word vectors: related words share subtrees, cut by count so codes stay
+    /// about as short as Huffman's (`Tree::semantic`). Added last, so older files still read.
+    Semantic,
 }
 
 /// How each step's gradient becomes a parameter update. Every rule is sparse and row-wise
@@ -218,7 +221,30 @@ pub struct Model {
 impl Model {
     /// A fresh model: input rows (words, then n-grams) uniform in ±0.5/dim (word2vec's
     /// start), outputs zero.
+    ///
+    /// Panics with `TreeKind::Semantic` and hierarchical softmax: that tree needs word
+    /// vectors; build it with `Tree::semantic` and pass it to [`Model::with_tree`].
     pub fn new(settings: Settings, vocab: Vocab) -> Model {
+        let tree = settings.hs.then(|| match settings.tree {
+            TreeKind::Huffman => Tree::huffman(vocab.counts()),
+            TreeKind::Balanced => Tree::balanced(vocab.len()),
+            TreeKind::Semantic => panic!("a semantic tree is built from vectors: Model::with_tree"),
+        });
+        Model::with_tree(settings, vocab, tree)
+    }
+
+    /// A fresh model (as [`Model::new`]) walking `tree`, which must be a tree over the
+    /// vocabulary when hierarchical softmax is on, and `None` when it is off.
+    pub fn with_tree(settings: Settings, vocab: Vocab, tree: Option<Tree>) -> Model {
+        assert_eq!(
+            tree.is_some(),
+            settings.hs,
+            "a tree exactly with hierarchical softmax"
+        );
+        assert!(
+            tree.as_ref().is_none_or(|t| t.leaves() == vocab.len()),
+            "one leaf per word"
+        );
         let (v, dim) = (vocab.len(), settings.dim);
         let ngram_buckets = match &settings.subwords {
             Some(ngrams) => occupied_buckets(vocab.words().iter().map(String::as_str), ngrams),
@@ -229,10 +255,6 @@ impl Model {
         let input = (0..(v + ngram_buckets.len()) * dim)
             .map(|_| rng.random_range(-half..half))
             .collect();
-        let tree = settings.hs.then(|| match settings.tree {
-            TreeKind::Huffman => Tree::huffman(vocab.counts()),
-            TreeKind::Balanced => Tree::balanced(vocab.len()),
-        });
         let nodes = if settings.hs {
             vec![0.0; (v - 1) * dim]
         } else {

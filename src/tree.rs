@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod semantic;
+pub use semantic::{NoUsableVectors, SemanticTree};
+
 /// Codes (bits, root to leaf) and points (internal-node rows along the path) for every word.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {

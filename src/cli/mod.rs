@@ -144,6 +144,10 @@ pub(crate) struct TrainArgs {
     /// The tree hierarchical softmax walks.
     #[arg(long, value_enum, default_value_t = TreeArg::Huffman)]
     tree: TreeArg,
+    /// Word vectors (word2vec text or binary, a w2v or fastText model) to build --tree
+    /// semantic from [default: a first pass, 1 epoch with the Huffman tree].
+    #[arg(long, value_name = "VECTORS")]
+    tree_from: Option<PathBuf>,
     /// How gradients become updates: word2vec's SGD, or AdaGrad, RMSProp or (lazy) Adam, each
     /// with one second-moment figure per row, for every output layer and the input rows.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
@@ -305,8 +309,12 @@ enum OptimizerArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum TreeArg {
+    /// Frequent words get short codes (word2vec's tree).
     Huffman,
+    /// Every code about log2 V long.
     Balanced,
+    /// Similar words share subtrees, split by 2-means on word vectors, cut by count.
+    Semantic,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -51,6 +51,7 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     let named: Vec<Input> = a.input.iter().map(|s| Input::parse(s)).collect();
     let inputs = w2v::source::expand_folders(&named, a.input_ext.as_deref())?;
     check_outputs(&a, &inputs)?;
+    let tree_source = tree_source(&a, &settings, resumed.is_some())?;
     for warning in unlikely_settings(&settings) {
         eprintln!("w2v: warning: {warning}");
     }
@@ -145,7 +146,13 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
             model.settings = settings.clone();
             model
         }
-        None => Model::new(settings.clone(), scanned.vocab),
+        None => new_model(
+            &settings,
+            scanned.vocab,
+            &scanned.corpus,
+            tree_source,
+            display,
+        )?,
     };
     let bar = progress::TrainingBar::new(
         corpus_words * settings.epochs as u64,
@@ -248,6 +255,140 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// Where a semantic tree's vectors come from, when one is to be built.
+enum TreeSource {
+    /// `--tree-from`, loaded before the corpus is read so that a bad file fails at once.
+    File(PathBuf, Box<w2v::vectors::Vectors>),
+    /// A first pass over the corpus.
+    FirstPass,
+}
+
+/// `--tree-from` and `--tree semantic` checked, and the vectors loaded if a tree is to be
+/// built from them. Without hierarchical softmax there is no tree, and the tree options are
+/// ignored as `--tree balanced` is; a resumed run keeps the checkpoint's tree.
+fn tree_source(a: &TrainArgs, s: &Settings, resuming: bool) -> CliResult<Option<TreeSource>> {
+    if a.tree_from.is_some() && !matches!(a.tree, TreeArg::Semantic) {
+        return Err(Failure::Usage(
+            "--tree-from gives the vectors of --tree semantic; add --tree semantic".into(),
+        ));
+    }
+    if !s.hs || s.tree != TreeKind::Semantic {
+        return Ok(None);
+    }
+    if resuming {
+        if a.tree_from.is_some() {
+            eprintln!(
+                "w2v: warning: --tree-from is not read when resuming: the checkpoint's \
+                 semantic tree goes on"
+            );
+        }
+        return Ok(None);
+    }
+    Ok(Some(match &a.tree_from {
+        Some(path) => {
+            let vectors = w2v::formats::load_vectors(path, None)
+                .map_err(|e| Failure::Failed(format!("--tree-from: {e}")))?;
+            TreeSource::File(path.clone(), Box::new(vectors))
+        }
+        None => TreeSource::FirstPass,
+    }))
+}
+
+/// A fresh model; with `--tree semantic`, its tree built from `source`'s vectors.
+fn new_model(
+    settings: &Settings,
+    vocab: w2v::vocab::Vocab,
+    corpus: &w2v::ids::Corpus,
+    source: Option<TreeSource>,
+    display: Display,
+) -> CliResult<Model> {
+    let Some(source) = source else {
+        return Ok(Model::new(settings.clone(), vocab));
+    };
+    let (rows, dim, from) = match source {
+        TreeSource::File(path, vectors) => {
+            let dim = vectors.dim();
+            (
+                vocab_rows(&vectors, vocab.words()),
+                dim,
+                path.display().to_string(),
+            )
+        }
+        TreeSource::FirstPass => {
+            if display != Display::Quiet {
+                eprintln!(
+                    "semantic tree: no --tree-from, so a first pass (1 epoch, Huffman tree) \
+                     trains the vectors it is built from"
+                );
+            }
+            let first_settings = Settings {
+                tree: TreeKind::Huffman,
+                epochs: 1,
+                ..settings.clone()
+            };
+            let mut first = Model::new(first_settings, vocab.clone());
+            let bar = progress::TrainingBar::new(corpus.words(), 1, display);
+            let report = w2v::train::train(&mut first, corpus, &bar, &STOP, false);
+            bar.finish();
+            let report = report?;
+            if display != Display::Quiet {
+                eprintln!("semantic tree: first pass done in {:.1} s", report.seconds);
+            }
+            let emb = first.into_embeddings();
+            let dim = emb.dim();
+            (
+                emb.vectors.into_raw_vec_and_offset().0,
+                dim,
+                "the first pass".to_string(),
+            )
+        }
+    };
+    let start = std::time::Instant::now();
+    let built = w2v::tree::Tree::semantic(vocab.counts(), &rows, dim).map_err(|_| {
+        Failure::Failed(format!(
+            "--tree semantic: none of the {} vocabulary words has a usable vector in {from} \
+             (missing, zero or not finite)",
+            vocab.len()
+        ))
+    })?;
+    if built.missing > 0 {
+        eprintln!(
+            "w2v: warning: {} of {} vocabulary words have no vector in {from}; they share a \
+             Huffman subtree under the semantic tree's root",
+            built.missing,
+            vocab.len()
+        );
+    }
+    if display != Display::Quiet {
+        eprintln!(
+            "semantic tree: built from {from} in {:.1} s; mean code length {:.2} (Huffman's \
+             {:.2})",
+            start.elapsed().as_secs_f64(),
+            built.tree.mean_code_len(vocab.counts()),
+            w2v::tree::Tree::huffman(vocab.counts()).mean_code_len(vocab.counts())
+        );
+    }
+    Ok(Model::with_tree(settings.clone(), vocab, Some(built.tree)))
+}
+
+/// One row per vocabulary word from `vectors` (found by `w2v similar`'s rule, exact spelling
+/// then any case; from n-grams for words a fastText model lacks), zero where there is none.
+fn vocab_rows(vectors: &w2v::vectors::Vectors, words: &[String]) -> Vec<f32> {
+    let dim = vectors.dim();
+    let index = w2v::query::WordIndex::new(&vectors.embeddings);
+    let mut rows = vec![0f32; words.len() * dim];
+    for (word, out) in words.iter().zip(rows.chunks_exact_mut(dim.max(1))) {
+        let found = match index.row(word) {
+            Some(row) => Some(vectors.embeddings.vector(row).to_vec()),
+            None => vectors.oov_vector(word).ok(),
+        };
+        if let Some(found) = found {
+            out.copy_from_slice(&found);
+        }
+    }
+    rows
 }
 
 /// `--checkpoint-every`: a positive number of epochs.
@@ -723,6 +864,7 @@ fn settings(a: &TrainArgs) -> CliResult<Settings> {
         tree: match a.tree {
             TreeArg::Huffman => TreeKind::Huffman,
             TreeArg::Balanced => TreeKind::Balanced,
+            TreeArg::Semantic => TreeKind::Semantic,
         },
         optimizer,
         negative,

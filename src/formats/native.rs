@@ -25,7 +25,8 @@ pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// subword n-grams, and the header the n-gram buckets that have rows. 5: settings gained the
 /// softmax output layers. 6: settings gained the L2 weight decay, the optimizers' constants and
 /// the output layer's rate, and the header the training state of a partial model, so it can be
-/// resumed (2 to 5 still read).
+/// resumed (2 to 5 still read). Trees of `TreeKind::Semantic` (appended to the enum) need no
+/// new version: every tree is stored as its links.
 pub const FORMAT_VERSION: u32 = 6;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
@@ -602,6 +603,30 @@ mod tests {
             let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
             assert_eq!(back, m);
         }
+    }
+
+    /// A semantic tree is stored as its links, like the others (no format change: the tree
+    /// kind's new variant is appended), and reads back as the same tree, not rebuilt.
+    #[test]
+    fn round_trips_a_semantic_tree() {
+        use crate::model::TreeKind;
+        use crate::tree::Tree;
+        let vocab = Vocab::new(
+            vec!["the".into(), "cat".into(), "sat".into(), "mat".into()],
+            vec![9, 5, 3, 2],
+        );
+        let vectors = [1.0, 0.0, 0.0, 1.0, 0.9, 0.1, 0.1, 0.9];
+        let tree = Tree::semantic(vocab.counts(), &vectors, 2).unwrap().tree;
+        assert_ne!(tree, Tree::huffman(vocab.counts()));
+        let settings = Settings {
+            dim: 3,
+            tree: TreeKind::Semantic,
+            ..Settings::default()
+        };
+        let m = Model::with_tree(settings, vocab, Some(tree));
+        let buf = bytes_of(&m);
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
     }
 
     /// A subword model keeps its n-gram rows and the buckets they belong to; a header whose
