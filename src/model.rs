@@ -256,6 +256,75 @@ impl Model {
         }
     }
 
+    /// Makes this finished model train on with `vocab`: the model's words first, in their
+    /// order (their counts may change), then any new words by descending count. New words
+    /// get rows as a fresh model's (inputs uniform in ±0.5/dim, drawn from the seed and the
+    /// old vocabulary size so they do not repeat the old rows' start; outputs zero), and with
+    /// subwords their new n-gram buckets get rows the same way; old rows are kept. With
+    /// hierarchical softmax the old tree is kept whole and a tree over the new words (of the
+    /// model's kind) is grafted beside it (see [`Tree::graft`]): every trained node keeps its
+    /// meaning, and the new nodes start at zero.
+    pub fn grow(&mut self, vocab: Vocab) {
+        let (v, dim) = (self.vocab.len(), self.settings.dim);
+        assert!(
+            vocab.len() >= v && vocab.words()[..v] == *self.vocab.words(),
+            "a grown vocabulary starts with the model's words"
+        );
+        let n = vocab.len() - v;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(self.settings.seed ^ (v as u64) << 32);
+        let half = 0.5 / dim as f32;
+        let mut random_rows = |rows: usize| -> Vec<f32> {
+            (0..rows * dim)
+                .map(|_| rng.random_range(-half..half))
+                .collect()
+        };
+        let new_words = &vocab.words()[v..];
+        let new_rows = random_rows(n);
+        match &self.settings.subwords {
+            None => self.input.extend_from_slice(&new_rows),
+            Some(ngrams) => {
+                let mut added = occupied_buckets(new_words.iter().map(String::as_str), ngrams);
+                added.retain(|b| self.ngram_buckets.binary_search(b).is_err());
+                let mut added_rows = random_rows(added.len()).into_iter();
+                let old_rows = self.input.split_off(v * dim);
+                self.input.extend_from_slice(&new_rows);
+                // Both bucket lists are sorted: merge them, each bucket bringing its row.
+                let mut buckets = Vec::with_capacity(self.ngram_buckets.len() + added.len());
+                let (mut i, mut j) = (0, 0);
+                while i < self.ngram_buckets.len() || j < added.len() {
+                    let old_first = j == added.len()
+                        || (i < self.ngram_buckets.len() && self.ngram_buckets[i] < added[j]);
+                    if old_first {
+                        buckets.push(self.ngram_buckets[i]);
+                        self.input
+                            .extend_from_slice(&old_rows[i * dim..(i + 1) * dim]);
+                        i += 1;
+                    } else {
+                        buckets.push(added[j]);
+                        self.input.extend(added_rows.by_ref().take(dim));
+                        j += 1;
+                    }
+                }
+                self.ngram_buckets = buckets;
+            }
+        }
+        if n > 0 {
+            if let Some(tree) = &self.tree {
+                let counts = &vocab.counts()[v..];
+                let added = (n >= 2).then(|| match self.settings.tree {
+                    TreeKind::Huffman => Tree::huffman(counts),
+                    TreeKind::Balanced => Tree::balanced(n),
+                });
+                self.tree = Some(tree.graft(added.as_ref()));
+                self.nodes.resize((v + n - 1) * dim, 0.0);
+            }
+            if self.settings.has_word_output_rows() {
+                self.negatives.resize((v + n) * dim, 0.0);
+            }
+        }
+        self.vocab = vocab;
+    }
+
     /// Where the n-gram rows are, with subwords.
     pub fn bucket_rows(&self) -> Option<BucketRows<'_>> {
         self.settings.subwords.as_ref().map(|settings| BucketRows {
