@@ -502,3 +502,64 @@ impl Model {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab(words: &[&str], counts: &[u64]) -> Vocab {
+        Vocab::new(
+            words.iter().map(|w| w.to_string()).collect(),
+            counts.to_vec(),
+        )
+    }
+
+    #[test]
+    fn growing_keeps_every_trained_row_and_adds_fresh_ones() {
+        let settings = Settings {
+            dim: 4,
+            negative: 3,
+            subwords: Some(NgramSettings {
+                minn: 2,
+                maxn: 3,
+                buckets: 5000,
+            }),
+            ..Settings::default()
+        };
+        let mut model = Model::new(settings, vocab(&["cat", "dog", "cow"], &[9, 5, 4]));
+        // As if trained: every output row non-zero.
+        model.nodes.iter_mut().for_each(|x| *x = 1.0);
+        model.negatives.iter_mut().for_each(|x| *x = 2.0);
+        let old = model.clone();
+        let row = |m: &Model, r: usize| m.input[r * 4..(r + 1) * 4].to_vec();
+        model.grow(vocab(
+            &["cat", "dog", "cow", "zebra", "yak"],
+            &[12, 5, 6, 3, 2],
+        ));
+        let (v, n) = (3, 2);
+        assert_eq!(model.vocab.counts(), [12, 5, 6, 3, 2]);
+        for r in 0..v {
+            assert_eq!(row(&model, r), row(&old, r));
+        }
+        // Old buckets keep their rows, wherever the merge put them; new ones start small.
+        let buckets = &model.ngram_buckets;
+        assert!(buckets.windows(2).all(|w| w[0] < w[1]));
+        assert!(buckets.len() > old.ngram_buckets.len());
+        for (i, b) in buckets.iter().enumerate() {
+            let now = row(&model, v + n + i);
+            match old.ngram_buckets.binary_search(b) {
+                Ok(j) => assert_eq!(now, row(&old, v + j)),
+                Err(_) => assert!(now.iter().all(|x| x.abs() <= 0.125 && *x != 0.0)),
+            }
+        }
+        assert_eq!(model.input.len(), (v + n + buckets.len()) * 4);
+        // Old node rows kept, two new ones (the new words' parent, the root) at zero.
+        assert_eq!(model.nodes.len(), (v + n - 1) * 4);
+        assert!(model.nodes[..(v - 1) * 4].iter().all(|&x| x == 1.0));
+        assert!(model.nodes[(v - 1) * 4..].iter().all(|&x| x == 0.0));
+        assert_eq!(model.tree.as_ref().unwrap().leaves(), v + n);
+        assert!(model.negatives[..v * 4].iter().all(|&x| x == 2.0));
+        assert!(model.negatives[v * 4..].iter().all(|&x| x == 0.0));
+        assert_eq!(model.negatives.len(), (v + n) * 4);
+    }
+}

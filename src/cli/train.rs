@@ -477,7 +477,11 @@ fn init_settings(
             )));
         }
     }
-    let mut settings = saved.clone();
+    // Threads are the machine's, not the model's: all cores unless --threads says.
+    let mut settings = Settings {
+        threads: asked.threads,
+        ..saved.clone()
+    };
     let mut take = |ids: &[&str], set: &mut dyn FnMut(&mut Settings)| {
         if ids.iter().any(|id| given(matches, id)) {
             set(&mut settings);
@@ -488,7 +492,6 @@ fn init_settings(
     take(&["max_vocab"], &mut |s| s.max_vocab = asked.max_vocab);
     take(&["sample"], &mut |s| s.sample = asked.sample);
     take(&["epochs"], &mut |s| s.epochs = asked.epochs);
-    take(&["threads"], &mut |s| s.threads = asked.threads);
     take(&["seed"], &mut |s| s.seed = asked.seed);
     take(&["negative"], &mut |s| s.negative = asked.negative);
     take(&["ns_exponent"], &mut |s| s.ns_exponent = asked.ns_exponent);
