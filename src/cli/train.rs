@@ -208,9 +208,12 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     // An interrupted --init run cannot be resumed (a resumed run counts its text afresh,
     // and the vocabulary came from the model): it is saved as a plain partial model, and
     // never over the model it started from.
-    let keep_initial = report.interrupted
+    let init_interrupted = report.interrupted && a.init.is_some();
+    if init_interrupted {
+        model.state = None;
+    }
+    let keep_initial = init_interrupted
         && a.init.as_deref().is_some_and(|init| {
-            model.state = None;
             a.output
                 .as_ref()
                 .and_then(Destination::path)
