@@ -108,6 +108,10 @@ pub enum Error {
     /// The text holds no words at all.
     #[error("{inputs}: no words found (the input is empty or only whitespace)")]
     EmptyCorpus { inputs: String },
+    /// Text with words, none of which is in the vocabulary it trains with (a model's or a
+    /// vocabulary file's).
+    #[error("{inputs}: none of its words is in the vocabulary; there is nothing to train on")]
+    NoKnownWords { inputs: String },
     /// Fewer than two words are frequent enough to train on.
     #[error(
         "{distinct} distinct words, but {} reach the minimum count {min_count}; a model needs \
@@ -258,6 +262,9 @@ mod tests {
             Error::EmptyCorpus {
                 inputs: "a.txt".into(),
             },
+            Error::NoKnownWords {
+                inputs: "a.txt".into(),
+            },
             Error::TooFewWords {
                 distinct: 3,
                 kept: 1,
@@ -275,8 +282,8 @@ mod tests {
             let s = e.to_string();
             assert!(!s.contains('\n') && !s.is_empty(), "{s:?}");
         }
-        assert_eq!(errors[4].to_string(), "q.txt:7: expected 4 words, found 3");
-        assert!(errors[3]
+        assert_eq!(errors[5].to_string(), "q.txt:7: expected 4 words, found 3");
+        assert!(errors[4]
             .to_string()
             .contains("only 1 reach the minimum count 5"));
     }

@@ -278,6 +278,77 @@ impl Model {
         }
     }
 
+    /// Makes this finished model train on with `vocab`: the model's words first, in their
+    /// order (their counts may change), then any new words by descending count. New words
+    /// get rows as a fresh model's (inputs uniform in ±0.5/dim, drawn from the seed and the
+    /// old vocabulary size so they do not repeat the old rows' start; outputs zero), and with
+    /// subwords their new n-gram buckets get rows the same way; old rows are kept. With
+    /// hierarchical softmax the old tree is kept whole and a tree over the new words (of the
+    /// model's kind) is grafted beside it (see [`Tree::graft`]): every trained node keeps its
+    /// meaning, and the new nodes start at zero.
+    pub fn grow(&mut self, vocab: Vocab) {
+        let (v, dim) = (self.vocab.len(), self.settings.dim);
+        assert!(
+            vocab.len() >= v && vocab.words()[..v] == *self.vocab.words(),
+            "a grown vocabulary starts with the model's words"
+        );
+        let n = vocab.len() - v;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(self.settings.seed ^ (v as u64) << 32);
+        let half = 0.5 / dim as f32;
+        let mut random_rows = |rows: usize| -> Vec<f32> {
+            (0..rows * dim)
+                .map(|_| rng.random_range(-half..half))
+                .collect()
+        };
+        let new_words = &vocab.words()[v..];
+        let new_rows = random_rows(n);
+        match &self.settings.subwords {
+            None => self.input.extend_from_slice(&new_rows),
+            Some(ngrams) => {
+                let mut added = occupied_buckets(new_words.iter().map(String::as_str), ngrams);
+                added.retain(|b| self.ngram_buckets.binary_search(b).is_err());
+                let mut added_rows = random_rows(added.len()).into_iter();
+                let old_rows = self.input.split_off(v * dim);
+                self.input.extend_from_slice(&new_rows);
+                // Both bucket lists are sorted: merge them, each bucket bringing its row.
+                let mut buckets = Vec::with_capacity(self.ngram_buckets.len() + added.len());
+                let (mut i, mut j) = (0, 0);
+                while i < self.ngram_buckets.len() || j < added.len() {
+                    let old_first = j == added.len()
+                        || (i < self.ngram_buckets.len() && self.ngram_buckets[i] < added[j]);
+                    if old_first {
+                        buckets.push(self.ngram_buckets[i]);
+                        self.input
+                            .extend_from_slice(&old_rows[i * dim..(i + 1) * dim]);
+                        i += 1;
+                    } else {
+                        buckets.push(added[j]);
+                        self.input.extend(added_rows.by_ref().take(dim));
+                        j += 1;
+                    }
+                }
+                self.ngram_buckets = buckets;
+            }
+        }
+        if n > 0 {
+            if let Some(tree) = &self.tree {
+                let counts = &vocab.counts()[v..];
+                // New words have no trained vectors to split by, so a semantic tree takes
+                // them as it takes words without vectors: in a Huffman subtree.
+                let added = (n >= 2).then(|| match self.settings.tree {
+                    TreeKind::Huffman | TreeKind::Semantic => Tree::huffman(counts),
+                    TreeKind::Balanced => Tree::balanced(n),
+                });
+                self.tree = Some(tree.graft(added.as_ref()));
+                self.nodes.resize((v + n - 1) * dim, 0.0);
+            }
+            if self.settings.has_word_output_rows() {
+                self.negatives.resize((v + n) * dim, 0.0);
+            }
+        }
+        self.vocab = vocab;
+    }
+
     /// Where the n-gram rows are, with subwords.
     pub fn bucket_rows(&self) -> Option<BucketRows<'_>> {
         self.settings.subwords.as_ref().map(|settings| BucketRows {
@@ -453,5 +524,66 @@ impl Model {
             ngrams.validate()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab(words: &[&str], counts: &[u64]) -> Vocab {
+        Vocab::new(
+            words.iter().map(|w| w.to_string()).collect(),
+            counts.to_vec(),
+        )
+    }
+
+    #[test]
+    fn growing_keeps_every_trained_row_and_adds_fresh_ones() {
+        let settings = Settings {
+            dim: 4,
+            negative: 3,
+            subwords: Some(NgramSettings {
+                minn: 2,
+                maxn: 3,
+                buckets: 5000,
+            }),
+            ..Settings::default()
+        };
+        let mut model = Model::new(settings, vocab(&["cat", "dog", "cow"], &[9, 5, 4]));
+        // As if trained: every output row non-zero.
+        model.nodes.iter_mut().for_each(|x| *x = 1.0);
+        model.negatives.iter_mut().for_each(|x| *x = 2.0);
+        let old = model.clone();
+        let row = |m: &Model, r: usize| m.input[r * 4..(r + 1) * 4].to_vec();
+        model.grow(vocab(
+            &["cat", "dog", "cow", "zebra", "yak"],
+            &[12, 5, 6, 3, 2],
+        ));
+        let (v, n) = (3, 2);
+        assert_eq!(model.vocab.counts(), [12, 5, 6, 3, 2]);
+        for r in 0..v {
+            assert_eq!(row(&model, r), row(&old, r));
+        }
+        // Old buckets keep their rows, wherever the merge put them; new ones start small.
+        let buckets = &model.ngram_buckets;
+        assert!(buckets.windows(2).all(|w| w[0] < w[1]));
+        assert!(buckets.len() > old.ngram_buckets.len());
+        for (i, b) in buckets.iter().enumerate() {
+            let now = row(&model, v + n + i);
+            match old.ngram_buckets.binary_search(b) {
+                Ok(j) => assert_eq!(now, row(&old, v + j)),
+                Err(_) => assert!(now.iter().all(|x| x.abs() <= 0.125 && *x != 0.0)),
+            }
+        }
+        assert_eq!(model.input.len(), (v + n + buckets.len()) * 4);
+        // Old node rows kept, two new ones (the new words' parent, the root) at zero.
+        assert_eq!(model.nodes.len(), (v + n - 1) * 4);
+        assert!(model.nodes[..(v - 1) * 4].iter().all(|&x| x == 1.0));
+        assert!(model.nodes[(v - 1) * 4..].iter().all(|&x| x == 0.0));
+        assert_eq!(model.tree.as_ref().unwrap().leaves(), v + n);
+        assert!(model.negatives[..v * 4].iter().all(|&x| x == 2.0));
+        assert!(model.negatives[v * 4..].iter().all(|&x| x == 0.0));
+        assert_eq!(model.negatives.len(), (v + n) * 4);
     }
 }

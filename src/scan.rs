@@ -19,21 +19,42 @@ pub struct Scanned {
     pub distinct: usize,
 }
 
-/// Reads `inputs`, counting words (or, with `read_vocab`, using that file's words and counts),
-/// and applies `min_count`; the ids are kept as `storage` says. `on_bytes` is told of every
-/// block read, for progress.
+/// Where the vocabulary comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Words<'a> {
+    /// The text's own words, keeping at most `max_vocab` distinct ones while counting.
+    Count { max_vocab: Option<usize> },
+    /// The words and counts of a `word count` file; the text's other words are dropped.
+    File(&'a Path),
+    /// A model's words, in its order, their counts going on from the model's; with
+    /// `add_new`, the text's other words reaching the minimum count follow them (counted
+    /// with `max_vocab` as above), else they are dropped.
+    Model {
+        vocab: &'a Vocab,
+        add_new: bool,
+        max_vocab: Option<usize>,
+    },
+}
+
+/// Reads `inputs`, taking the vocabulary from `words` and applying `min_count` to words it
+/// counts; the ids are kept as `storage` says. `on_bytes` is told of every block read, for
+/// progress.
 pub fn scan(
     inputs: &[Input],
     options: TokenizeOptions,
     min_count: u64,
-    max_vocab: Option<usize>,
-    read_vocab: Option<&Path>,
+    words: Words<'_>,
     storage: &CorpusStorage,
     on_bytes: impl FnMut(u64),
 ) -> Result<Scanned> {
-    let mut builder = match read_vocab {
-        Some(path) => VocabBuilder::frozen(read_counts(path)?),
-        None => VocabBuilder::new(max_vocab),
+    let mut builder = match words {
+        Words::File(path) => VocabBuilder::frozen(read_counts(path)?),
+        Words::Count { max_vocab } => VocabBuilder::new(max_vocab),
+        Words::Model {
+            vocab,
+            add_new,
+            max_vocab,
+        } => VocabBuilder::known(vocab, add_new, max_vocab),
     };
     let mut corpus = IdWriter::new(storage)?;
     let stats = try_read_tokens(inputs, options, on_bytes, |token| match token {
@@ -66,6 +87,11 @@ pub fn scan(
         });
     }
     let corpus = corpus.finish(&map, vocab.len())?;
+    if corpus.words() == 0 {
+        return Err(Error::NoKnownWords {
+            inputs: crate::corpus::describe_inputs(inputs),
+        });
+    }
     Ok(Scanned {
         vocab,
         corpus,

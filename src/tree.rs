@@ -107,6 +107,45 @@ impl Tree {
         Tree::from_links(links)
     }
 
+    /// This tree with words added after its leaves: the old tree whole, and `added` (a tree
+    /// over the new words alone, or `None` for a single new word) joined under a new root.
+    /// Old words' paths gain one leading step and keep every node after it, and old internal
+    /// nodes keep their rows, so node vectors trained on them stay meaningful; the new
+    /// subtree's nodes, then the root, take the rows after them.
+    pub fn graft(&self, added: Option<&Tree>) -> Tree {
+        let v = self.leaves();
+        let n = added.map_or(1, Tree::leaves);
+        let nodes = 2 * (v + n) - 1;
+        let root = nodes - 1;
+        let mut links = TreeLinks {
+            parent: vec![0u32; nodes],
+            bit: vec![0u8; nodes],
+        };
+        // Old leaves stay; old internal node v + i becomes (v + n) + i.
+        let old = |node: usize| if node < v { node } else { node + n };
+        for node in 0..2 * v - 2 {
+            links.parent[old(node)] = old(self.links.parent[node] as usize) as u32;
+            links.bit[old(node)] = self.links.bit[node];
+        }
+        links.parent[old(2 * v - 2)] = root as u32;
+        // The added leaves follow the old ones; the added internal nodes follow the old
+        // internal nodes (added node n + k becomes 2v + n - 1 + k).
+        let new = |node: usize| if node < n { v + node } else { node + 2 * v - 1 };
+        let added_root = match added {
+            Some(tree) => {
+                for node in 0..2 * n - 2 {
+                    links.parent[new(node)] = new(tree.links.parent[node] as usize) as u32;
+                    links.bit[new(node)] = tree.links.bit[node];
+                }
+                new(2 * n - 2)
+            }
+            None => v,
+        };
+        links.parent[added_root] = root as u32;
+        links.bit[added_root] = 1;
+        Tree::from_links(links)
+    }
+
     fn from_links(links: TreeLinks) -> Tree {
         let nodes = links.parent.len();
         let v = nodes.div_ceil(2);
@@ -331,6 +370,41 @@ mod tests {
             codes.sort();
             assert!(codes.windows(2).all(|p| !p[1].starts_with(&p[0])));
             assert!(tree_from_checked_links(t.links().clone(), v).is_ok());
+        }
+    }
+
+    #[test]
+    fn grafting_keeps_old_paths_behind_one_new_root_step() {
+        let old = Tree::huffman(&[9, 5, 3, 3, 1]);
+        for added in [
+            None,
+            Some(Tree::huffman(&[4, 2, 1])),
+            Some(Tree::balanced(2)),
+        ] {
+            let n = added.as_ref().map_or(1, Tree::leaves);
+            let t = old.graft(added.as_ref());
+            let v = old.leaves() + n;
+            assert_eq!(t.leaves(), v);
+            assert!(tree_from_checked_links(t.links().clone(), v).is_ok());
+            let root = (v - 2) as u32;
+            for w in 0..old.leaves() as u32 {
+                let (p, q) = (t.path(w), old.path(w));
+                assert_eq!((p.points[0], p.codes[0]), (root, 0));
+                // The same internal rows and bits after the root step.
+                assert_eq!(&p.points[1..], q.points);
+                assert_eq!(&p.codes[1..], q.codes);
+            }
+            for w in 0..n as u32 {
+                let p = t.path(old.leaves() as u32 + w);
+                assert_eq!((p.points[0], p.codes[0]), (root, 1));
+                if let Some(added) = &added {
+                    let q = added.path(w);
+                    assert_eq!(&p.codes[1..], q.codes);
+                    // Added rows follow the old ones, in the added tree's order.
+                    let shifted: Vec<u32> = q.points.iter().map(|r| r + 4).collect();
+                    assert_eq!(&p.points[1..], shifted);
+                }
+            }
         }
     }
 

@@ -32,6 +32,11 @@ pub(crate) struct VocabBuilder {
     pub prunes: u32,
     /// With a vocabulary read from a file, new words are not added.
     frozen: bool,
+    /// A model's words: the first `fixed` ids, counted on but never pruned or reordered.
+    fixed: usize,
+    /// Whether words outside the fixed ones are dropped (a model continued on its own
+    /// vocabulary).
+    closed: bool,
 }
 
 impl VocabBuilder {
@@ -58,6 +63,23 @@ impl VocabBuilder {
         b
     }
 
+    /// A builder for text that continues a model: the model's words keep their ranks, and
+    /// their counts go on from the model's (the text's occurrences are added, as gensim does
+    /// when it updates a vocabulary). With `add_new`, the text's other words are counted
+    /// after them (`max_vocab` bounds those alone); without, they are dropped.
+    pub(crate) fn known(vocab: &Vocab, add_new: bool, max_vocab: Option<usize>) -> Self {
+        let mut b = VocabBuilder::new(max_vocab);
+        for (w, &c) in vocab.words().iter().zip(vocab.counts()) {
+            let boxed: Box<str> = w.as_str().into();
+            b.index.insert(boxed.clone(), b.words.len() as u32);
+            b.words.push(boxed);
+            b.counts.push(c);
+        }
+        b.fixed = vocab.len();
+        b.closed = !add_new;
+        b
+    }
+
     pub fn len(&self) -> usize {
         self.words.len()
     }
@@ -71,7 +93,7 @@ impl VocabBuilder {
             }
             return id;
         }
-        if self.frozen {
+        if self.frozen || self.closed {
             return DROPPED;
         }
         let id = self.words.len() as u32;
@@ -84,19 +106,20 @@ impl VocabBuilder {
 
     /// Whether the table has outgrown `max_vocab` and [`Self::prune`] should run.
     pub(crate) fn needs_prune(&self) -> bool {
-        self.max_vocab.is_some_and(|m| self.words.len() > m)
+        self.max_vocab
+            .is_some_and(|m| self.words.len() - self.fixed > m)
     }
 
     /// Drops the rarest words; returns old id → new id (or [`DROPPED`]).
     pub(crate) fn prune(&mut self) -> Vec<u32> {
         let max = self.max_vocab.unwrap_or(usize::MAX);
         let mut map: Vec<u32> = (0..self.words.len() as u32).collect();
-        while self.words.len() > max {
+        while self.words.len() - self.fixed > max {
             let words = std::mem::take(&mut self.words);
             let counts = std::mem::take(&mut self.counts);
             let mut step = vec![DROPPED; words.len()];
             for (i, (w, c)) in words.into_iter().zip(counts).enumerate() {
-                if c > self.prune_at_most {
+                if i < self.fixed || c > self.prune_at_most {
                     step[i] = self.words.len() as u32;
                     self.words.push(w);
                     self.counts.push(c);
@@ -117,16 +140,19 @@ impl VocabBuilder {
 
     /// Applies min-count and sorts by descending count, ties in first-occurrence order (the
     /// provisional ids), as word2vec C orders them: which words make a `--restrict` cut or
-    /// share a Huffman parent then matches C on the same corpus. Returns the vocabulary and
-    /// provisional id → rank (or [`DROPPED`]).
+    /// share a Huffman parent then matches C on the same corpus. A model's words (see
+    /// [`Self::known`]) stay first, in their order, whatever their counts. Returns the
+    /// vocabulary and provisional id → rank (or [`DROPPED`]).
     pub fn finish(self, min_count: u64) -> (Vocab, Vec<u32>) {
-        let mut order: Vec<u32> = (0..self.words.len() as u32)
+        let fixed = self.fixed as u32;
+        let mut order: Vec<u32> = (fixed..self.words.len() as u32)
             .filter(|&i| self.counts[i as usize] >= min_count)
             .collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
             self.counts[b].cmp(&self.counts[a]).then(a.cmp(&b))
         });
+        order.splice(0..0, 0..fixed);
         let mut map = vec![DROPPED; self.words.len()];
         for (rank, &old) in order.iter().enumerate() {
             map[old as usize] = rank as u32;
@@ -336,6 +362,42 @@ mod tests {
         let (v, _) = b.finish(1);
         assert_eq!(v.words(), ["y", "x"]);
         assert_eq!(v.counts(), [9, 7]);
+    }
+
+    #[test]
+    fn a_models_words_keep_their_ranks_and_new_words_follow() {
+        // "w", rare and absent from the text, would be the first word pruned if it could be.
+        let words = ["x", "y", "z", "w"].map(String::from).to_vec();
+        let model = Vocab::new(words, vec![9, 7, 5, 1]);
+        let text = "new y y other new new z other q";
+        for (add_new, words, counts) in [
+            (false, vec!["x", "y", "z", "w"], vec![9, 9, 6, 1]),
+            (
+                true,
+                vec!["x", "y", "z", "w", "new", "other"],
+                vec![9, 9, 6, 1, 3, 2],
+            ),
+        ] {
+            let mut b = VocabBuilder::known(&model, add_new, Some(2));
+            let mut ids = Vec::new();
+            for w in text.split_whitespace() {
+                ids.push(b.add(w));
+                if b.needs_prune() {
+                    let map = b.prune();
+                    ids.iter_mut()
+                        .filter(|id| **id != DROPPED)
+                        .for_each(|id| *id = map[*id as usize]);
+                }
+            }
+            let (v, map) = b.finish(2);
+            assert_eq!(v.words(), words, "add_new {add_new}");
+            assert_eq!(v.counts(), counts, "add_new {add_new}");
+            let ranks: Vec<u32> = ids
+                .iter()
+                .map(|&i| if i == DROPPED { i } else { map[i as usize] })
+                .collect();
+            assert_eq!(ranks[1..3], [1, 1]);
+        }
     }
 
     #[test]

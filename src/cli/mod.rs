@@ -227,6 +227,14 @@ pub(crate) struct TrainArgs {
     /// inputs; options not given take the model's values. --output may be the model itself.
     #[arg(long, value_name = "MODEL")]
     resume: Option<PathBuf>,
+    /// Train a finished model further on new text: its vocabulary (the text's other words
+    /// are dropped) and its settings, unless options change those that may change.
+    /// --output may be the model itself.
+    #[arg(long, value_name = "MODEL", conflicts_with = "resume")]
+    init: Option<PathBuf>,
+    /// With --init: add the text's words that reach --min-count as new rows.
+    #[arg(long, requires = "init")]
+    update_vocab: bool,
     /// No progress bars, epoch lines or summary.
     #[arg(long, short)]
     quiet: bool,

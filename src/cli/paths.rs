@@ -41,6 +41,14 @@ impl Identity {
     }
 }
 
+/// Whether two paths name the same existing file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (Identity::of(a), Identity::of(b)) {
+        (Some(a), Some(b)) => a.same(&b),
+        _ => false,
+    }
+}
+
 #[cfg(unix)]
 fn inode(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;

@@ -12,6 +12,7 @@ use w2v::formats::destination::{self, PathTarget};
 use w2v::formats::Destination;
 use w2v::ids::{CorpusStorage, SPILL_ABOVE_WORDS};
 use w2v::model::{Architecture, Model, Optimizer, Settings, SoftmaxKind, TreeKind};
+use w2v::scan::Words;
 use w2v::subwords::NgramSettings;
 
 use super::progress::{self, Display};
@@ -27,11 +28,14 @@ static TRAINING: AtomicBool = AtomicBool::new(false);
 
 pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     let resumed = a.resume.as_deref().map(read_resumable).transpose()?;
-    let settings = match &resumed {
-        Some(model) => resume_settings(&a, matches, &model.settings)?,
-        None => settings(&a)?,
+    let initial = a.init.as_deref().map(read_initial).transpose()?;
+    let settings = match (&resumed, &initial) {
+        (Some(model), _) => resume_settings(&a, matches, &model.settings)?,
+        (None, Some(model)) => init_settings(&a, matches, &model.settings)?,
+        (None, None) => settings(&a)?,
     };
     Model::check_settings(&settings)?;
+    check_init(&a)?;
     check_checkpoints(&a)?;
     if a.checkpoint_every.is_some() {
         w2v::train::checkpointable(&settings)?;
@@ -51,7 +55,7 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     let named: Vec<Input> = a.input.iter().map(|s| Input::parse(s)).collect();
     let inputs = w2v::source::expand_folders(&named, a.input_ext.as_deref())?;
     check_outputs(&a, &inputs)?;
-    let tree_source = tree_source(&a, &settings, resumed.is_some())?;
+    let tree_source = tree_source(&a, &settings, resumed.is_some() || initial.is_some())?;
     for warning in unlikely_settings(&settings) {
         eprintln!("w2v: warning: {warning}");
     }
@@ -113,12 +117,22 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
         })
         .sum::<Option<u64>>();
     let reading = progress::reading_bar(total_bytes, display);
+    let words = match (&initial, a.read_vocab.as_deref()) {
+        (Some(model), _) => Words::Model {
+            vocab: &model.vocab,
+            add_new: a.update_vocab,
+            max_vocab: settings.max_vocab,
+        },
+        (None, Some(path)) => Words::File(path),
+        (None, None) => Words::Count {
+            max_vocab: settings.max_vocab,
+        },
+    };
     let scanned = w2v::scan::scan(
         &inputs,
         scan_options,
         settings.min_count,
-        settings.max_vocab,
-        a.read_vocab.as_deref(),
+        words,
         &storage(&a),
         |n| reading.inc(n),
     );
@@ -139,14 +153,19 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     }
     let corpus_words = scanned.corpus.words();
     let spill_bytes = scanned.corpus.spill_bytes();
-    let mut model = match resumed {
-        Some(mut model) => {
+    let mut model = match (resumed, initial) {
+        (Some(mut model), _) => {
             w2v::train::check_resume(&model, &scanned.vocab, &scanned.corpus)
                 .map_err(|e| resume_failure(&a, e))?;
             model.settings = settings.clone();
             model
         }
-        None => new_model(
+        (None, Some(mut model)) => {
+            model.settings = settings.clone();
+            model.grow(scanned.vocab);
+            model
+        }
+        (None, None) => new_model(
             &settings,
             scanned.vocab,
             &scanned.corpus,
@@ -193,7 +212,21 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
         .as_ref()
         .map(|t| t.mean_code_len(model.vocab.counts()));
     let ngram_rows = model.ngram_buckets.len();
-    save(&a, model)?;
+    // An interrupted --init run cannot be resumed (a resumed run counts its text afresh,
+    // and the vocabulary came from the model): it is saved as a plain partial model, and
+    // never over the model it started from.
+    let init_interrupted = report.interrupted && a.init.is_some();
+    if init_interrupted {
+        model.state = None;
+    }
+    let keep_initial = init_interrupted
+        && a.init.as_deref().is_some_and(|init| {
+            a.output
+                .as_ref()
+                .and_then(Destination::path)
+                .is_some_and(|out| paths::same_file(out, init))
+        });
+    save(&a, model, !keep_initial)?;
     if let Some(destination) = &a.loss_log {
         paths::write_output(destination, |out| w2v::train::write_loss_csv(&report, out))?;
     }
@@ -219,17 +252,28 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
         );
     }
     if report.interrupted {
-        eprintln!(
-            "w2v: interrupted after {} of {} epochs; saved a partial model to {}{}",
-            report.epochs.len(),
-            settings.epochs,
-            saved_to(&a),
-            if a.output.is_some() {
-                " (go on with --resume)"
-            } else {
-                ""
-            }
-        );
+        let (done, epochs) = (report.epochs.len(), settings.epochs);
+        match a.init.as_deref() {
+            Some(init) if keep_initial => eprintln!(
+                "w2v: interrupted after {done} of {epochs} epochs; {} is left as it was (it is \
+                 both --init and --output)",
+                init.display()
+            ),
+            Some(_) => eprintln!(
+                "w2v: interrupted after {done} of {epochs} epochs; saved a partial model to {} \
+                 (a run with --init cannot be resumed: run it again)",
+                saved_to(&a)
+            ),
+            None => eprintln!(
+                "w2v: interrupted after {done} of {epochs} epochs; saved a partial model to {}{}",
+                saved_to(&a),
+                if a.output.is_some() {
+                    " (go on with --resume)"
+                } else {
+                    ""
+                }
+            ),
+        }
         return Err(Failure::Interrupted);
     }
     if display != Display::Quiet {
@@ -267,7 +311,7 @@ enum TreeSource {
 
 /// `--tree-from` and `--tree semantic` checked, and the vectors loaded if a tree is to be
 /// built from them. Without hierarchical softmax there is no tree, and the tree options are
-/// ignored as `--tree balanced` is; a resumed run keeps the checkpoint's tree.
+/// ignored as `--tree balanced` is; a resumed or continued run keeps its model's tree.
 fn tree_source(a: &TrainArgs, s: &Settings, resuming: bool) -> CliResult<Option<TreeSource>> {
     if a.tree_from.is_some() && !matches!(a.tree, TreeArg::Semantic) {
         return Err(Failure::Usage(
@@ -280,8 +324,8 @@ fn tree_source(a: &TrainArgs, s: &Settings, resuming: bool) -> CliResult<Option<
     if resuming {
         if a.tree_from.is_some() {
             eprintln!(
-                "w2v: warning: --tree-from is not read when resuming: the checkpoint's \
-                 semantic tree goes on"
+                "w2v: warning: --tree-from is not read with --resume or --init: the \
+                 model's semantic tree goes on"
             );
         }
         return Ok(None);
@@ -429,13 +473,14 @@ fn read_resumable(path: &Path) -> CliResult<Model> {
     let model = w2v::formats::native::read_path(path)?;
     if model.state.is_none() {
         let reason = if model.info.partial {
-            "it is a partial model without training state (saved by an older w2v, or trained \
-             with an optimizer or --l2 whose state checkpoints do not keep)"
+            "it is a partial model without training state (saved by an older w2v, by an \
+             interrupted --init run, or trained with an optimizer or --l2 whose state \
+             checkpoints do not keep)"
                 .to_string()
         } else {
             format!(
-                "it finished training ({} epochs), there is nothing to resume; training a \
-                 finished model on more text will be --init",
+                "it finished training ({} epochs), there is nothing to resume; to train it on \
+                 more text, use --init",
                 model.info.epochs_done
             )
         };
@@ -445,6 +490,164 @@ fn read_resumable(path: &Path) -> CliResult<Model> {
         )));
     }
     Ok(model)
+}
+
+/// The model `--init` names, if it is a finished w2v model.
+fn read_initial(path: &Path) -> CliResult<Model> {
+    let refuse = |why: String| Err(Failure::Usage(format!("--init {}: {why}", path.display())));
+    let mut prefix = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 8), &mut prefix))
+        .map_err(|e| Failure::Failed(format!("--init {}: {e}", path.display())))?;
+    if !w2v::formats::native::is_native(&prefix) {
+        return refuse(
+            "not a model saved by `w2v train --output` (no W2VMODEL header); word vectors \
+             alone (word2vec or fastText files) lack the output layer training goes on with"
+                .into(),
+        );
+    }
+    let model = w2v::formats::native::read_path(path)?;
+    if model.info.partial {
+        let done = format!(
+            "{} of {} epochs done",
+            model.info.epochs_done, model.settings.epochs
+        );
+        return refuse(if model.state.is_some() {
+            format!(
+                "it is a checkpoint of an unfinished run ({done}); go on with --resume {}",
+                path.display()
+            )
+        } else {
+            format!(
+                "it is an unfinished model ({done}) without the state --resume needs; --init \
+                 continues finished models"
+            )
+        });
+    }
+    Ok(model)
+}
+
+/// Options `--init` cannot take.
+fn check_init(a: &TrainArgs) -> CliResult {
+    if a.init.is_none() {
+        return Ok(());
+    }
+    let refuse = |what: &str| {
+        Err(Failure::Usage(format!(
+            "--init cannot be combined with {what}"
+        )))
+    };
+    if a.read_vocab.is_some() {
+        return refuse(
+            "--read-vocab: the vocabulary is the model's (add words with --update-vocab)",
+        );
+    }
+    if a.checkpoint_every.is_some() {
+        return refuse(
+            "--checkpoint-every: a resumed run counts its text afresh, but this one's \
+             vocabulary comes from the model",
+        );
+    }
+    Ok(())
+}
+
+/// The `--init` model's settings, with the options given that may change (learning rate,
+/// epochs, window, subsampling, ...) applied. Those the model's matrices, tree or words were
+/// made with cannot change: one given with another value is refused, naming both.
+fn init_settings(
+    a: &TrainArgs,
+    matches: Option<&ArgMatches>,
+    saved: &Settings,
+) -> CliResult<Settings> {
+    let asked = settings(a)?;
+    let subwords = |s: &Settings| match &s.subwords {
+        Some(n) => format!("n-grams {}-{} in {} buckets", n.minn, n.maxn, n.buckets),
+        None => "no subwords".to_string(),
+    };
+    let layers = |s: &Settings| match s.softmax {
+        Some(_) => output_layer(s),
+        None => match (s.hs, s.negative > 0) {
+            (true, false) => "HS".to_string(),
+            (true, true) => "HS + NS".to_string(),
+            (false, _) => "NS".to_string(),
+        },
+    };
+    let debug = |x: &dyn std::fmt::Debug| format!("{x:?}").to_lowercase();
+    // (clap ids, what the setting is when several flags make it, now, the model's)
+    let fixed: Vec<(&[&str], Option<&str>, String, String)> = vec![
+        (
+            &["cbow"],
+            Some("architecture"),
+            asked.architecture.name().into(),
+            saved.architecture.name().into(),
+        ),
+        (&["dim"], None, asked.dim.to_string(), saved.dim.to_string()),
+        (
+            &["loss", "hs", "no_hs", "negative"],
+            Some("output layer"),
+            layers(&asked),
+            layers(saved),
+        ),
+        (&["tree"], None, debug(&asked.tree), debug(&saved.tree)),
+        (
+            &["tokenizer"],
+            None,
+            debug(&asked.tokenizer),
+            debug(&saved.tokenizer),
+        ),
+        (
+            &["lowercase"],
+            Some("lowercasing"),
+            asked.lowercase.to_string(),
+            saved.lowercase.to_string(),
+        ),
+        (
+            &["minn", "maxn", "buckets"],
+            Some("subwords"),
+            subwords(&asked),
+            subwords(saved),
+        ),
+    ];
+    for (ids, what, now, then) in fixed {
+        let Some(id) = ids.iter().find(|id| given(matches, id)) else {
+            continue;
+        };
+        if now != then {
+            let flag = format!("--{}", id.replace('_', "-"));
+            let flag = what.map_or(flag.clone(), |w| format!("{flag}: {w}"));
+            return Err(Failure::Usage(format!(
+                "{flag} {now} differs from the --init model's {then}, and cannot change when \
+                 training goes on"
+            )));
+        }
+    }
+    // Threads are the machine's, not the model's: all cores unless --threads says.
+    let mut settings = Settings {
+        threads: asked.threads,
+        ..saved.clone()
+    };
+    let mut take = |ids: &[&str], set: &mut dyn FnMut(&mut Settings)| {
+        if ids.iter().any(|id| given(matches, id)) {
+            set(&mut settings);
+        }
+    };
+    take(&["window"], &mut |s| s.window = asked.window);
+    take(&["min_count"], &mut |s| s.min_count = asked.min_count);
+    take(&["max_vocab"], &mut |s| s.max_vocab = asked.max_vocab);
+    take(&["sample"], &mut |s| s.sample = asked.sample);
+    take(&["epochs"], &mut |s| s.epochs = asked.epochs);
+    take(&["seed"], &mut |s| s.seed = asked.seed);
+    take(&["negative"], &mut |s| s.negative = asked.negative);
+    take(&["ns_exponent"], &mut |s| s.ns_exponent = asked.ns_exponent);
+    take(&["output_rate"], &mut |s| s.output_rate = asked.output_rate);
+    take(&["l2"], &mut |s| s.l2 = asked.l2);
+    // A new optimizer brings its own default rate; its state starts afresh either way.
+    take(&["optimizer", "rho", "beta1", "beta2"], &mut |s| {
+        s.optimizer = asked.optimizer;
+        s.alpha = asked.alpha;
+    });
+    take(&["alpha"], &mut |s| s.alpha = asked.alpha);
+    Ok(settings)
 }
 
 /// A resume refused by the library, naming the model; other errors (reading a spilled
@@ -641,9 +844,10 @@ fn phrase_schedule(a: &TrainArgs) -> CliResult<Option<phrases::Schedule>> {
     .map(Some)
 }
 
-/// The native model and/or the word2vec vectors, whichever were asked for.
-fn save(a: &TrainArgs, model: Model) -> CliResult {
-    if let Some(destination) = &a.output {
+/// The native model (unless `model_too` is false) and/or the word2vec vectors, whichever
+/// were asked for.
+fn save(a: &TrainArgs, model: Model, model_too: bool) -> CliResult {
+    if let Some(destination) = a.output.as_ref().filter(|_| model_too) {
         paths::write_output(destination, |out| w2v::formats::native::write(&model, out))?;
     }
     if let Some(destination) = &a.save_vectors {

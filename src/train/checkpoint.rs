@@ -113,13 +113,14 @@ fn differs(reason: String) -> Error {
 pub fn check_resume(model: &Model, vocab: &Vocab, corpus: &Corpus) -> Result<()> {
     let Some(state) = &model.state else {
         return Err(differs(if model.info.partial {
-            "the model is partial but holds no training state (saved by an older w2v, or trained \
-             with an optimizer or --l2 whose state checkpoints do not keep)"
+            "the model is partial but holds no training state (saved by an older w2v, by an \
+             interrupted --init run, or trained with an optimizer or --l2 whose state \
+             checkpoints do not keep)"
                 .into()
         } else {
             format!(
                 "the model finished training ({} epochs); there is nothing to resume (training \
-                 a finished model on more text will be --init)",
+                 a finished model on more text is --init)",
                 model.info.epochs_done
             )
         }));
