@@ -267,7 +267,11 @@ fn output_layer_options_and_the_summary_line() {
         // softmax over the negative-sampling output vectors.
         let o = run(w2v().arg("predict").arg(&model).args(["--context", "a1"]));
         assert_ok(&o);
-        let said = if has_tree { "tree nodes" } else { "negative sampling" };
+        let said = if has_tree {
+            "tree nodes"
+        } else {
+            "negative sampling"
+        };
         assert!(stderr(&o).contains(said), "{extra:?}: {}", stderr(&o));
     }
     for (extra, first, second) in [
