@@ -4,6 +4,9 @@
 #               optimizer (× tree for hierarchical softmax) that makes sense, plus L2: analogy
 #               total, answers ranked above 10,000, words/s, peak memory, mean code length;
 #               HS runs also write gradient diagnostics and their chart.
+#   instructions  what each layer × optimizer costs per word, counted by callgrind (1 thread,
+#               1 epoch, the first 600 kB of the corpus): counts do not drift with the load
+#               of a shared machine the way wall times do.
 #   likelihood  CBOW on a slice small enough for the exact softmax (about 1M words, every 20th
 #               line held out, min-count 10): held-out log-likelihood of every layer, the
 #               softmax being the objective the others approximate.
@@ -24,7 +27,7 @@ w2v=
 part=
 while [ $# -gt 0 ]; do
   case "$1" in
-    table|likelihood) part=$1; shift ;;
+    table|likelihood|instructions) part=$1; shift ;;
     --corpus) corpus=$2; shift 2 ;;
     --questions) questions=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -34,7 +37,8 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift 2 ;;
     --w2v) w2v=$2; shift 2 ;;
     -h|--help)
-      echo "usage: scripts/output-layers-report.sh table|likelihood [--corpus F] [--questions F]"
+      echo "usage: scripts/output-layers-report.sh table|likelihood|instructions [--corpus F]"
+      echo "       [--questions F]"
       echo "       [--out DIR] [--threads N] [--epochs N] [--slice-epochs N] [--only REGEX]"
       echo "       [--w2v BINARY (default: cargo build --release)]"
       exit 0 ;;
@@ -42,7 +46,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$part" ]; then
-  echo "output-layers-report.sh: say which part: table or likelihood (see --help)" >&2
+  echo "output-layers-report.sh: say which part: table, likelihood or instructions (see --help)" >&2
   exit 2
 fi
 for f in "$corpus" "$questions"; do
@@ -136,6 +140,42 @@ if [ "$part" = table ]; then
   exit 0
 fi
 
+if [ "$part" = instructions ]; then
+  if ! command -v valgrind > /dev/null; then
+    echo "output-layers-report.sh: skipped: valgrind not found (apt-get install valgrind)" >&2
+    exit 0
+  fi
+  slice=$out/first-600k.txt
+  head -c 600000 "$corpus" > "$slice"
+  csv=$out/instructions.csv
+  echo "run,instructions,words,instructions per word" > "$csv"
+  printf '%-22s %15s %9s %10s\n' run instructions words "per word"
+  while read -r name opts; do
+    [[ "$name" =~ $only ]] || continue
+    read -ra extra <<< "$opts"
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$w2v" train --input "$slice" \
+      --output "$out/insn.w2v" --threads 1 --epochs 1 --min-count 2 --seed 1 "${extra[@]}" \
+      2> "$out/insn-$name.log" < /dev/null
+    insn=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/insn-$name.log")
+    words=$(sed -n 's/^trained \([0-9.]*k\) words.*/\1/p' "$out/insn-$name.log")
+    per=$(awk -v i="$insn" -v w="${words%k}" 'BEGIN {printf "%.0f", i / (w * 1000)}')
+    printf '%-22s %15s %9s %10s\n' "$name" "$insn" "$words" "$per"
+    echo "$name,$insn,$words,$per" >> "$csv"
+  done <<'ROWS'
+hs-huffman-sgd --loss hs
+hs-huffman-adagrad --loss hs --optimizer adagrad
+hs-huffman-rmsprop --loss hs --optimizer rmsprop
+hs-huffman-adam --loss hs --optimizer adam
+hs-huffman-sgd-l2 --loss hs --l2 1e-6
+hs-balanced-sgd --loss hs --tree balanced
+ns5-sgd --loss ns --negative 5
+ns5-adam --loss ns --negative 5 --optimizer adam
+hs+ns5-sgd --loss hs+ns --negative 5
+sampled64-sgd --loss sampled-softmax --negative 64
+ROWS
+  exit 0
+fi
+
 # likelihood: the slice, then one CBOW model per layer scored on the held-out lines.
 train_text=$out/slice-train.txt
 held_text=$out/slice-held.txt
@@ -151,6 +191,7 @@ likelihood_rows() {
   echo "hs-balanced-sgd --loss hs --tree balanced"
   if [ "$has_semantic" = yes ]; then
     echo "hs-semantic-sgd --loss hs --tree semantic --tree-from $out/like-hs-huffman-sgd.vec"
+    echo "hs-semantic-adagrad --loss hs --tree semantic --tree-from $out/like-hs-huffman-sgd.vec --optimizer adagrad"
   fi
   echo "hs-huffman-adagrad --loss hs --tree huffman --optimizer adagrad"
   echo "hs-balanced-adagrad --loss hs --tree balanced --optimizer adagrad"
@@ -162,6 +203,15 @@ likelihood_rows() {
   echo "ns64-sgd --loss ns --negative 64"
   echo "softmax-adam --loss softmax --optimizer adam"
 }
+# The floor every model must beat: each held-out word's frequency in the training slice, no
+# context (the same words and predictions as CBOW's: sentences with two known words).
+awk 'NR == FNR { for (i = 1; i <= NF; i++) n[$i]++; next }
+  FNR == 1 { for (w in n) if (n[w] >= 10) { v++; total += n[w] } }
+  { k = 0; for (i = 1; i <= NF; i++) if (n[$i] >= 10) k++
+    if (k < 2) next
+    for (i = 1; i <= NF; i++) if (n[$i] >= 10) { ll += log(n[$i] / total); p++ } }
+  END { printf "baseline: %d words; uniform %.4f; unigram frequencies %.4f nats (perplexity %.1f) over %d predictions\n",
+        v, -log(v), ll / p, exp(-ll / p), p }' "$train_text" "$held_text"
 printf '%-22s %8s %9s %10s %10s\n' run seconds "k words/s" "mean ln P" perplexity
 csv=$out/likelihood.csv
 [ -s "$csv" ] || echo "run,seconds,k words/s,mean ln P,perplexity" > "$csv"
