@@ -444,3 +444,47 @@ fn ctrl_c_never_replaces_the_init_model_with_a_partial_one() {
     assert!(seen.contains("is left as it was"), "{seen}");
     assert!(bytes(&s.model) == before, "the --init model changed");
 }
+
+/// A semantic tree grows like the others: the new words (which have no trained vectors to
+/// split by) come in as a grafted subtree, predict still gives a distribution, and
+/// `--tree-from` is not read again (the model's tree goes on).
+#[test]
+fn a_semantic_tree_model_continues_and_grows() {
+    let dir = TempDir::new("continue_semantic");
+    let old = dir.write("old.txt", corpus(6000, 1, "w"));
+    let new = dir.write("new.txt", new_text(6000));
+    let model = dir.path("m.w2v");
+    assert_ok(&run(&mut train(&old, &model, &["--tree", "semantic"])));
+    let grown = dir.path("grown.w2v");
+    let o = run(&mut continue_cmd(&model, &new, &grown, &["--update-vocab"]));
+    assert_ok(&o);
+    let o = run(w2v().arg("predict").arg(&grown).args([
+        "--context",
+        "new1",
+        "new2",
+        "--all",
+        "--json",
+    ]));
+    assert_ok(&o);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let predictions = doc["predictions"].as_array().unwrap();
+    let total: f64 = predictions
+        .iter()
+        .map(|p| p["probability"].as_f64().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-6, "{total}");
+    assert!(predictions.iter().any(|p| p["word"] == "new1"));
+    let again = dir.path("again.w2v");
+    let o = run(&mut continue_cmd(
+        &model,
+        &new,
+        &again,
+        &["--tree", "semantic", "--tree-from", grown.to_str().unwrap()],
+    ));
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("--tree-from is not read"),
+        "{}",
+        stderr(&o)
+    );
+}
