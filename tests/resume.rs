@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, assert_one_line_error, run, stderr, topic_corpus, w2v, Lcg, TempDir};
+use common::{assert_ok, run, stderr, w2v, Lcg, TempDir};
 
 /// About `words` words of Zipf-like text (a few hundred distinct words), 4-20 words a line.
 fn corpus(words: usize, seed: u64) -> String {
@@ -421,25 +421,33 @@ fn resume_with_other_threads_warns_and_finishes() {
     assert_refused(&resume(&input, &out, &dir.path("again.w2v")), "--init");
 }
 
-/// Checkpoints keep SGD's and AdaGrad's (HS alone) state only: other optimizers and --l2
-/// are refused before any work, in one line, instead of resuming inexactly.
+/// Checkpoints keep every optimizer's state: Adam's moments and step counts, RMSProp's
+/// averages, the L2 decay clocks, on every matrix (n-gram rows and word outputs too).
 #[test]
-fn optimizers_whose_state_is_not_kept_cannot_checkpoint() {
-    let dir = TempDir::new("resume-optimizers");
-    let corpus = dir.write("corpus.txt", topic_corpus(50));
-    for extra in [
-        &["--optimizer", "adam"][..],
-        &["--optimizer", "rmsprop"][..],
-        &["--l2", "1e-6"][..],
-    ] {
-        let o = run(w2v()
-            .args(["train", "--quiet", "--input"])
-            .arg(&corpus)
-            .arg("--output")
-            .arg(dir.path("m.w2v"))
-            .args(["--checkpoint-every", "1"])
-            .args(extra));
-        assert_one_line_error(&o, 1, "checkpoints keep the state of --optimizer sgd");
-        assert!(!dir.path("m.w2v").exists(), "{extra:?}");
-    }
+fn sigkill_after_a_checkpoint_then_resume_is_exact_adam_l2_ns() {
+    kill_then_resume_is_exact(
+        "sigkill-adam-l2",
+        &["--optimizer", "adam", "--l2", "1e-4", "--negative", "5"],
+    );
+}
+
+#[test]
+fn sigkill_after_a_checkpoint_then_resume_is_exact_rmsprop_subwords() {
+    kill_then_resume_is_exact(
+        "sigkill-rmsprop-sub",
+        &[
+            "--cbow",
+            "--optimizer",
+            "rmsprop",
+            "--minn",
+            "3",
+            "--maxn",
+            "4",
+        ],
+    );
+}
+
+#[test]
+fn ctrl_c_in_the_third_epoch_then_resume_is_exact_adam_hs_l2() {
+    ctrl_c_then_resume_is_exact("sigint-adam-l2", &["--optimizer", "adam", "--l2", "1e-4"]);
 }

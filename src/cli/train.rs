@@ -37,9 +37,6 @@ pub fn train(a: TrainArgs, matches: Option<&ArgMatches>) -> CliResult {
     Model::check_settings(&settings)?;
     check_init(&a)?;
     check_checkpoints(&a)?;
-    if a.checkpoint_every.is_some() {
-        w2v::train::checkpointable(&settings)?;
-    }
     if a.diagnostics.is_some() && resumed.is_some() {
         return Err(Failure::Usage(
             "--diagnostics cannot be combined with --resume: checkpoints do not keep the \
@@ -473,9 +470,8 @@ fn read_resumable(path: &Path) -> CliResult<Model> {
     let model = w2v::formats::native::read_path(path)?;
     if model.state.is_none() {
         let reason = if model.info.partial {
-            "it is a partial model without training state (saved by an older w2v, by an \
-             interrupted --init run, or trained with an optimizer or --l2 whose state \
-             checkpoints do not keep)"
+            "it is a partial model without training state (saved by an older w2v, or by \
+             an interrupted --init run)"
                 .to_string()
         } else {
             format!(

@@ -26,8 +26,10 @@ pub const MAGIC: &[u8; 8] = b"W2VMODEL";
 /// softmax output layers. 6: settings gained the L2 weight decay, the optimizers' constants and
 /// the output layer's rate, and the header the training state of a partial model, so it can be
 /// resumed (2 to 5 still read). Trees of `TreeKind::Semantic` (appended to the enum) need no
-/// new version: every tree is stored as its links.
-pub const FORMAT_VERSION: u32 = 6;
+/// new version: every tree is stored as its links. 7: the state keeps every optimizer's
+/// state (RMSProp's and Adam's too, Adam's first moments, the L2 decay clocks) for all three
+/// matrices, where 6 kept AdaGrad's accumulators of word and node rows only.
+pub const FORMAT_VERSION: u32 = 7;
 const OLDEST_READABLE: u32 = 2;
 const PREFIX_LEN: u64 = 8 + 4 + 8;
 
@@ -45,20 +47,51 @@ struct Header<S = Settings> {
     negative_rows: u64,
 }
 
-/// The header of format 6: version 5's, then the training state of a partial model.
+/// The header of format 7: version 5's, then the training state of a partial model.
 #[derive(Serialize, Deserialize)]
-struct HeaderV6 {
+struct HeaderV7 {
     header: Header,
     state: Option<StateSection>,
 }
 
-/// A partial model's training state, and how many AdaGrad accumulators (input rows, node
-/// rows) follow the matrices.
+/// A partial model's training state, and for each matrix whose optimizer state follows the
+/// matrices (none, or input, nodes and word outputs in that order) how many state floats,
+/// first-moment floats and decay clocks (u64) it has, stored in that order.
 #[derive(Serialize, Deserialize)]
 struct StateSection {
     state: TrainingState,
+    optimizer: Vec<[u64; 3]>,
+}
+
+/// Format 6's header: AdaGrad's accumulators of input and node rows were all a state kept.
+#[derive(Serialize, Deserialize)]
+struct HeaderV6 {
+    header: Header,
+    state: Option<StateSectionV6>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StateSectionV6 {
+    state: TrainingState,
     input_acc: u64,
     node_acc: u64,
+}
+
+impl From<HeaderV6> for HeaderV7 {
+    /// Version 6's accumulators are version 7's state floats of the input and node rows.
+    fn from(h: HeaderV6) -> HeaderV7 {
+        HeaderV7 {
+            header: h.header,
+            state: h.state.map(|s| StateSection {
+                state: s.state,
+                optimizer: if s.input_acc + s.node_acc == 0 {
+                    Vec::new()
+                } else {
+                    vec![[s.input_acc, 0, 0], [s.node_acc, 0, 0], [0, 0, 0]]
+                },
+            }),
+        }
+    }
 }
 
 /// The header of format versions 2 and 3: no n-grams, settings of the version's shape.
@@ -301,9 +334,9 @@ impl<S: Into<SettingsV3>> From<OldHeader<S>> for Header {
     }
 }
 
-impl HeaderV6 {
-    fn stateless(header: Header) -> HeaderV6 {
-        HeaderV6 {
+impl HeaderV7 {
+    fn stateless(header: Header) -> HeaderV7 {
+        HeaderV7 {
             header,
             state: None,
         }
@@ -332,11 +365,14 @@ pub fn write<W: Write>(model: &Model, mut out: W) -> io::Result<()> {
     };
     let state = model.state.as_ref().map(|state| StateSection {
         state: state.clone(),
-        input_acc: state.input_acc.len() as u64,
-        node_acc: state.node_acc.len() as u64,
+        optimizer: state
+            .optimizer
+            .iter()
+            .map(|o| [o.state.len(), o.moments.len(), o.clocks.len()].map(|n| n as u64))
+            .collect(),
     });
     let bytes = bincode_options(u64::MAX)
-        .serialize(&HeaderV6 { header, state })
+        .serialize(&HeaderV7 { header, state })
         .map_err(io::Error::other)?;
     out.write_all(MAGIC)?;
     out.write_all(&FORMAT_VERSION.to_le_bytes())?;
@@ -345,9 +381,12 @@ pub fn write<W: Write>(model: &Model, mut out: W) -> io::Result<()> {
     for matrix in [&model.input, &model.nodes, &model.negatives] {
         write_f32s(matrix, &mut out)?;
     }
-    if let Some(state) = &model.state {
-        write_f32s(&state.input_acc, &mut out)?;
-        write_f32s(&state.node_acc, &mut out)?;
+    for rows in model.state.iter().flat_map(|s| &s.optimizer) {
+        write_f32s(&rows.state, &mut out)?;
+        write_f32s(&rows.moments, &mut out)?;
+        for clock in &rows.clocks {
+            out.write_all(&clock.to_le_bytes())?;
+        }
     }
     out.flush()
 }
@@ -422,23 +461,26 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
         .read_exact(&mut header_bytes)
         .map_err(|e| read_error(path, e))?;
     let options = bincode_options(header_len);
-    let HeaderV6 { header, state } = match version {
+    let HeaderV7 { header, state } = match version {
         2 => options
             .deserialize::<OldHeader<SettingsV2>>(&header_bytes)
             .map(Header::from)
-            .map(HeaderV6::stateless),
+            .map(HeaderV7::stateless),
         3 => options
             .deserialize::<OldHeader<SettingsV3>>(&header_bytes)
             .map(Header::from)
-            .map(HeaderV6::stateless),
+            .map(HeaderV7::stateless),
         4 => options
             .deserialize::<Header<SettingsV4>>(&header_bytes)
             .map(Header::upgrade)
-            .map(HeaderV6::stateless),
+            .map(HeaderV7::stateless),
         5 => options
             .deserialize::<Header<SettingsV5>>(&header_bytes)
             .map(Header::upgrade)
-            .map(HeaderV6::stateless),
+            .map(HeaderV7::stateless),
+        6 => options
+            .deserialize::<HeaderV6>(&header_bytes)
+            .map(HeaderV7::from),
         _ => options.deserialize(&header_bytes),
     }
     .map_err(|e| bad(format!("damaged model header ({e})")))?;
@@ -468,15 +510,20 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
             "damaged model header (inconsistent matrix sizes)".into()
         ));
     }
-    // AdaGrad keeps one accumulator per input word row and per node row; SGD none.
-    let (input_acc, node_acc) = state.as_ref().map_or((0, 0), |s| (s.input_acc, s.node_acc));
-    let adagrad = s.optimizer == crate::model::Optimizer::AdaGrad;
-    let acc_fit = if adagrad {
-        state.is_none() || (input_acc == v && node_acc == header.node_rows)
-    } else {
-        input_acc == 0 && node_acc == 0
-    };
-    if !acc_fit
+    // The optimizer state: none, or one entry per matrix with at most a few state floats, a
+    // first moment per element and a clock per row (resuming checks the exact sizes).
+    let optimizer = state.as_ref().map_or(&[][..], |s| &s.optimizer[..]);
+    let matrix_rows = [header.input_rows, header.node_rows, header.negative_rows];
+    let optimizer_fits = (optimizer.is_empty() || optimizer.len() == 3)
+        && optimizer
+            .iter()
+            .zip(matrix_rows)
+            .all(|(&[st, mo, cl], rows)| st <= rows * 4 && mo <= rows * s.dim as u64 && cl <= rows);
+    let optimizer_bytes: u64 = optimizer
+        .iter()
+        .map(|&[st, mo, cl]| 4 * (st + mo) + 8 * cl)
+        .sum();
+    if !optimizer_fits
         || state
             .as_ref()
             .is_some_and(|s| !header.info.partial || s.state.threads.len() > 1024)
@@ -485,8 +532,8 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
     }
     let floats = (header.input_rows + header.node_rows + header.negative_rows)
         .checked_mul(s.dim as u64)
-        .and_then(|f| f.checked_add(input_acc + node_acc))
-        .and_then(|f| f.checked_mul(4));
+        .and_then(|f| f.checked_mul(4))
+        .and_then(|f| f.checked_add(optimizer_bytes));
     let expected_len = floats.and_then(|f| f.checked_add(PREFIX_LEN + header_len));
     match expected_len {
         Some(n) if n == file_len => {}
@@ -518,8 +565,13 @@ pub fn read<R: Read>(mut input: R, path: &Path, file_len: u64) -> Result<Model> 
     let state = match state {
         Some(section) => {
             let mut state = section.state;
-            state.input_acc = read_f32s(&mut input, input_acc as usize, path)?;
-            state.node_acc = read_f32s(&mut input, node_acc as usize, path)?;
+            for &[st, mo, cl] in &section.optimizer {
+                state.optimizer.push(crate::train::OptimizerRows {
+                    state: read_f32s(&mut input, st as usize, path)?,
+                    moments: read_f32s(&mut input, mo as usize, path)?,
+                    clocks: read_u64s(&mut input, cl as usize, path)?,
+                });
+            }
             Some(state)
         }
         None => None,
@@ -543,6 +595,18 @@ fn read_error(path: &Path, e: io::Error) -> Error {
     } else {
         Error::io(path, e)
     }
+}
+
+fn read_u64s<R: Read>(input: &mut R, n: usize, path: &Path) -> Result<Vec<u64>> {
+    let mut buf = [0u8; 8];
+    (0..n)
+        .map(|_| {
+            input
+                .read_exact(&mut buf)
+                .map_err(|e| read_error(path, e))?;
+            Ok(u64::from_le_bytes(buf))
+        })
+        .collect()
 }
 
 fn read_f32s<R: Read>(input: &mut R, n: usize, path: &Path) -> Result<Vec<f32>> {
@@ -744,10 +808,84 @@ mod tests {
                 chunks: 6,
                 hash: 0xdead_beef,
             },
-            input_acc: vec![0.5, 1.5, 2.5, 3.5],
-            node_acc: vec![9.0, 8.0, 7.0],
+            optimizer: vec![
+                crate::train::OptimizerRows {
+                    state: vec![0.5, 1.5, 2.5, 3.5],
+                    ..Default::default()
+                },
+                crate::train::OptimizerRows {
+                    state: vec![9.0, 8.0, 7.0],
+                    ..Default::default()
+                },
+                crate::train::OptimizerRows::default(),
+            ],
         });
         m
+    }
+
+    /// A partial model with Adam and L2: state floats, first moments and decay clocks.
+    fn partial_adam_model() -> Model {
+        let mut m = partial_adagrad_model();
+        m.settings.optimizer = crate::model::Optimizer::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+        };
+        let dim = m.dim() as u64;
+        let rows = |n: u64, seed: f32| crate::train::OptimizerRows {
+            state: (0..n * 4).map(|i| seed + i as f32).collect(),
+            moments: (0..n * dim).map(|i| seed - i as f32).collect(),
+            clocks: (0..n).map(|i| 1_000_000_007 * (i + 1)).collect(),
+        };
+        m.state.as_mut().unwrap().optimizer = vec![rows(4, 0.25), rows(3, 7.5), rows(0, 0.0)];
+        m
+    }
+
+    #[test]
+    fn round_trips_adam_moments_and_decay_clocks() {
+        let m = partial_adam_model();
+        let buf = bytes_of(&m);
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
+        let err = read(&buf[..buf.len() - 3], Path::new("m"), buf.len() as u64 - 3).unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    /// Format 6 kept AdaGrad's accumulators of input and node rows after the matrices; they
+    /// read back as version 7's state floats of those matrices.
+    #[test]
+    fn reads_format_6_training_states() {
+        let m = partial_adagrad_model();
+        let dim = m.dim();
+        let state = m.state.clone().unwrap();
+        let header = HeaderV6 {
+            header: Header {
+                settings: m.settings.clone(),
+                vocab: m.vocab.clone(),
+                tree: m.tree.as_ref().map(|t| t.links().clone()),
+                info: m.info.clone(),
+                ngram_buckets: Vec::new(),
+                input_rows: (m.input.len() / dim) as u64,
+                node_rows: (m.nodes.len() / dim) as u64,
+                negative_rows: 0,
+            },
+            state: Some(StateSectionV6 {
+                state: state.clone(),
+                input_acc: state.optimizer[0].state.len() as u64,
+                node_acc: state.optimizer[1].state.len() as u64,
+            }),
+        };
+        let bytes = bincode_options(u64::MAX).serialize(&header).unwrap();
+        let mut buf = MAGIC.to_vec();
+        buf.extend_from_slice(&6u32.to_le_bytes());
+        buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&bytes);
+        for matrix in [&m.input, &m.nodes, &m.negatives] {
+            write_f32s(matrix, &mut buf).unwrap();
+        }
+        write_f32s(&state.optimizer[0].state, &mut buf).unwrap();
+        write_f32s(&state.optimizer[1].state, &mut buf).unwrap();
+        let back = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap();
+        assert_eq!(back, m);
     }
 
     #[test]
@@ -767,7 +905,7 @@ mod tests {
     #[test]
     fn lying_accumulator_counts_are_refused() {
         let mut m = partial_adagrad_model();
-        m.state.as_mut().unwrap().node_acc.push(1.0);
+        m.state.as_mut().unwrap().optimizer[1].clocks = vec![1; 4];
         let buf = bytes_of(&m);
         let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
         assert!(err.to_string().contains("training state"), "{err}");
@@ -855,7 +993,7 @@ mod tests {
     #[test]
     fn foreign_and_newer_files_are_refused() {
         let mut buf = bytes_of(&small_model(true, 0));
-        buf[8..12].copy_from_slice(&7u32.to_le_bytes());
+        buf[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
         let err = read(&buf[..], Path::new("m"), buf.len() as u64).unwrap_err();
         assert!(err.to_string().contains("newer"), "{err}");
         let text = b"3 2\nthe 1 2\n";

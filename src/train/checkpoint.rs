@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rates::OptimizerRows;
 use super::EpochReport;
 use crate::error::{Error, Result};
 use crate::ids::Corpus;
@@ -29,12 +30,11 @@ pub struct TrainingState {
     /// Training time before the stop, so epoch times go on counting from it.
     pub seconds: f64,
     pub corpus: CorpusFingerprint,
-    /// AdaGrad's per-row accumulators (input rows, then node rows); empty under SGD. Kept
-    /// out of the serialized header: the native format stores them as raw floats.
+    /// The optimizer's and the L2 decay's state of the input, node and word-output matrices,
+    /// in that order; empty under plain SGD. Kept out of the serialized header: the native
+    /// format stores them as raw numbers after the matrices.
     #[serde(skip)]
-    pub input_acc: Vec<f32>,
-    #[serde(skip)]
-    pub node_acc: Vec<f32>,
+    pub optimizer: Vec<OptimizerRows>,
 }
 
 /// A thread's words trained but not yet added to the shared counter (they decide when the
@@ -113,9 +113,8 @@ fn differs(reason: String) -> Error {
 pub fn check_resume(model: &Model, vocab: &Vocab, corpus: &Corpus) -> Result<()> {
     let Some(state) = &model.state else {
         return Err(differs(if model.info.partial {
-            "the model is partial but holds no training state (saved by an older w2v, by an \
-             interrupted --init run, or trained with an optimizer or --l2 whose state \
-             checkpoints do not keep)"
+            "the model is partial but holds no training state (saved by an older w2v, or by \
+             an interrupted --init run)"
                 .into()
         } else {
             format!(

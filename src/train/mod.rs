@@ -14,6 +14,7 @@ pub(crate) mod rates;
 
 pub use checkpoint::{check_resume, Checkpoints, CorpusFingerprint, ThreadCarry, TrainingState};
 pub use loss_log::{read_loss_csv, write_loss_csv, LossRecord, LOSS_CSV_FIELDS};
+pub use rates::OptimizerRows;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -29,7 +30,7 @@ use crate::ids::Corpus;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2Fma, Avx512};
 use crate::kernels::{Kernel, KernelChoice, SigmoidTable};
-use crate::model::{Architecture, Model, Optimizer, SoftmaxKind, TrainingInfo};
+use crate::model::{Architecture, Model, SoftmaxKind, TrainingInfo};
 use crate::sampler::AliasSampler;
 use crate::shared::{Row, RowMut, SharedMatrix};
 use input::{InputSide, SubwordInput, WordInput};
@@ -39,7 +40,7 @@ use output::{
 };
 
 const _: () = assert!(SKIPGRAM_GROUP <= GROUP);
-use rates::{Rates, RowState, Rule, Schedule, Sgd, ADAGRAD_START};
+use rates::{Rates, RowState, Rule, Schedule, Sgd};
 
 /// Words per unit of work handed to a thread, and per update of the shared counter.
 pub(crate) const CHUNK_WORDS: usize = 10_000;
@@ -139,12 +140,9 @@ pub fn train_with(
     let threads = model.settings.threads.max(1);
     let diagnostics = diagnostics && model.settings.hs;
     let model_was_resumed = model.state.is_some();
-    if checkpoints.is_some() || model_was_resumed {
-        checkpointable(&model.settings)?;
-    }
     let mut state = match model.state.take() {
         Some(state) => state,
-        None => fresh_state(model, corpus),
+        None => fresh_state(corpus),
     };
     // A fresh run hashes its corpus only when it first saves its state.
     let mut hashed = model_was_resumed;
@@ -165,16 +163,14 @@ pub fn train_with(
     let dim = model.dim();
     let rule = Rule::from(model.settings.optimizer);
     let l2 = model.settings.l2;
-    // Optimizer state and decay clocks live for the run; checkpoints keep AdaGrad's alone.
+    // Optimizer state and decay clocks live for the run, and checkpoints keep all of it.
     let mut rows_state = (rule != Rule::Sgd || l2 > 0.0).then(|| {
         [model.input.len(), model.nodes.len(), model.negatives.len()]
             .map(|len| RowState::new(rule, len / dim, dim, l2 > 0.0))
     });
-    if let Some(rows) = rows_state.as_mut() {
-        if rule == Rule::AdaGrad && model_was_resumed {
-            rows[0].state_mut().copy_from_slice(&state.input_acc);
-            rows[1].state_mut().copy_from_slice(&state.node_acc);
-        }
+    if model_was_resumed {
+        restore_rows(rows_state.as_mut(), &state.optimizer)?;
+        state.optimizer = Vec::new();
     }
     let schedule = Schedule {
         alpha0: model.settings.alpha,
@@ -236,8 +232,8 @@ pub fn train_with(
     }
     report.seconds = clock.now();
     report.interrupted = pos < end;
-    let resumable = checkpointable(&model.settings).is_ok();
-    if !report.interrupted || !resumable {
+    // An interrupted run keeps its decay clocks in its state instead: resuming goes on lazily.
+    if !report.interrupted {
         // The final decay pass: every row as if it had decayed at every word.
         let words = counter.load(Ordering::Relaxed);
         if let Some(rows) = rows_state.as_ref() {
@@ -251,11 +247,7 @@ pub fn train_with(
             }
         }
     }
-    if report.interrupted && !resumable {
-        // Saved as partial, without a state to go on from (the CLI says why on --resume).
-        let unreported: u64 = carries.iter().map(|c| c.saved.unreported_words).sum();
-        model.info = info_of(&report, counter.load(Ordering::Relaxed) + unreported, true);
-    } else if report.interrupted {
+    if report.interrupted {
         hash_once(&mut state, corpus, &mut hashed)?;
         keep_state(
             model,
@@ -274,34 +266,22 @@ pub fn train_with(
     Ok(report)
 }
 
-/// Whether a run with `settings` can be checkpointed and resumed exactly: its optimizer's
-/// state must be one the training state keeps (SGD's none, AdaGrad's one accumulator per word
-/// and tree node); RMSProp's and Adam's moments and the L2 clocks are not kept yet.
-pub fn checkpointable(settings: &crate::model::Settings) -> Result<()> {
-    let adagrad_hs = settings.optimizer == Optimizer::AdaGrad
-        && settings.hs
-        && settings.negative == 0
-        && settings.softmax.is_none()
-        && settings.subwords.is_none();
-    if (settings.optimizer == Optimizer::Sgd || adagrad_hs) && settings.l2 == 0.0 {
-        return Ok(());
-    }
-    Err(Error::CannotResume {
-        reason: "checkpoints keep the state of --optimizer sgd, and of adagrad with \
-                 hierarchical softmax alone on word rows, without --l2; not yet this run's"
-            .into(),
-    })
-}
-
-/// Copies AdaGrad's accumulators of the input and node rows into `state`.
-fn keep_accumulators(state: &mut TrainingState, rows: Option<&[RowState; 3]>) {
-    if let Some(rows) = rows {
-        if rows[0].state().len() == state.input_acc.len()
-            && rows[1].state().len() == state.node_acc.len()
-        {
-            state.input_acc.copy_from_slice(rows[0].state());
-            state.node_acc.copy_from_slice(rows[1].state());
+/// Puts a checkpoint's optimizer state back into the run's, refusing one that does not fit
+/// (another optimizer, --l2 on one side only, other matrix sizes).
+fn restore_rows(rows: Option<&mut [RowState; 3]>, saved: &[OptimizerRows]) -> Result<()> {
+    let fits = match rows {
+        Some(rows) => {
+            saved.len() == rows.len() && rows.iter_mut().zip(saved).all(|(r, s)| r.restore(s))
         }
+        None => saved.is_empty(),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::CannotResume {
+            reason: "the training state is damaged (its optimizer state does not fit the model)"
+                .into(),
+        })
     }
 }
 
@@ -328,8 +308,8 @@ fn info_of(report: &TrainReport, words: u64, partial: bool) -> TrainingInfo {
     }
 }
 
-/// Stores in `model` the state at global chunk `pos`, marking it partial.
-/// AdaGrad's accumulators come from `rows`, the run's optimizer state.
+/// Stores in `model` the state at global chunk `pos`, marking it partial, with a copy of
+/// `rows`, the run's optimizer state.
 #[allow(clippy::too_many_arguments)]
 fn keep_state(
     model: &mut Model,
@@ -341,7 +321,9 @@ fn keep_state(
     report: &TrainReport,
     clock: Clock,
 ) {
-    keep_accumulators(&mut state, rows);
+    state.optimizer = rows.map_or_else(Vec::new, |rows| {
+        rows.iter().map(RowState::snapshot).collect()
+    });
     state.epoch = (pos / chunks) as u32;
     state.next_chunk = pos % chunks;
     state.words_done = counter.load(Ordering::Relaxed);
@@ -353,16 +335,8 @@ fn keep_state(
     model.state = Some(state);
 }
 
-/// The state of a run that has not started: AdaGrad's accumulators at their start.
-fn fresh_state(model: &Model, corpus: &Corpus) -> TrainingState {
-    let adagrad = model.settings.optimizer == Optimizer::AdaGrad;
-    let accumulators = |rows: usize| {
-        if adagrad {
-            vec![ADAGRAD_START; rows]
-        } else {
-            Vec::new()
-        }
-    };
+/// The state of a run that has not started (its optimizer state is the run's own).
+fn fresh_state(corpus: &Corpus) -> TrainingState {
     TrainingState {
         epoch: 0,
         next_chunk: 0,
@@ -375,8 +349,7 @@ fn fresh_state(model: &Model, corpus: &Corpus) -> TrainingState {
             chunks: corpus.chunks() as u64,
             hash: 0,
         },
-        input_acc: accumulators(model.vocab.len()),
-        node_acc: accumulators(model.nodes.len() / model.dim()),
+        optimizer: Vec::new(),
     }
 }
 
@@ -403,12 +376,6 @@ fn check_state(model: &Model, state: &TrainingState, corpus: &Corpus) -> Result<
     }
     if state.epoch >= model.settings.epochs || state.next_chunk >= state.corpus.chunks {
         return damaged("its position is past the end of training");
-    }
-    let adagrad = model.settings.optimizer == Optimizer::AdaGrad;
-    let (inputs, nodes) = (model.vocab.len(), model.nodes.len() / model.dim());
-    let expected = if adagrad { (inputs, nodes) } else { (0, 0) };
-    if (state.input_acc.len(), state.node_acc.len()) != expected {
-        return damaged("its optimizer accumulators do not fit the model");
     }
     Ok(())
 }

@@ -912,7 +912,7 @@ mod tests {
             &mut grad,
             alpha,
         );
-        let acc = state.state().to_vec();
+        let acc = state.snapshot().state;
         let h_sq: f32 = h.iter().map(|x| x * x).sum();
         let path = tree.path(target);
         for (&n, &code) in path.points.iter().zip(path.codes) {

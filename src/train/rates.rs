@@ -366,6 +366,16 @@ impl Adaptive<'_> {
     }
 }
 
+/// One matrix's optimizer state as a checkpoint stores it: the per-row state floats
+/// (`state_cols` a row), Adam's first moments (dim a row) and the L2 decay clocks (one word
+/// count a row); each empty when the run has none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OptimizerRows {
+    pub state: Vec<f32>,
+    pub moments: Vec<f32>,
+    pub clocks: Vec<u64>,
+}
+
 /// The state one parameter matrix's adaptive rule keeps, owned for the length of a run.
 pub struct RowState {
     rule: Rule,
@@ -412,14 +422,34 @@ impl RowState {
         }
     }
 
-    /// The per-row state floats (`state_cols` per row); checkpoints keep AdaGrad's.
-    pub fn state(&self) -> &[f32] {
-        &self.state
+    /// A copy of everything the rule and the decay keep, for a checkpoint.
+    pub fn snapshot(&self) -> OptimizerRows {
+        OptimizerRows {
+            state: self.state.clone(),
+            moments: self.moments.clone(),
+            clocks: self
+                .last
+                .iter()
+                .map(|c| c.load(Ordering::Relaxed))
+                .collect(),
+        }
     }
 
-    /// The same, to restore from a checkpoint.
-    pub fn state_mut(&mut self) -> &mut [f32] {
-        &mut self.state
+    /// Puts a [`snapshot`](Self::snapshot) back; false (and nothing changed) when its sizes
+    /// are not this state's.
+    pub fn restore(&mut self, saved: &OptimizerRows) -> bool {
+        if saved.state.len() != self.state.len()
+            || saved.moments.len() != self.moments.len()
+            || saved.clocks.len() != self.last.len()
+        {
+            return false;
+        }
+        self.state.copy_from_slice(&saved.state);
+        self.moments.copy_from_slice(&saved.moments);
+        for (clock, &words) in self.last.iter().zip(&saved.clocks) {
+            clock.store(words, Ordering::Relaxed);
+        }
+        true
     }
 
     /// The decay clocks, for the final pass (`None` without decay).
