@@ -163,6 +163,9 @@ impl Chart for BarChart<'_> {
 
 /// Four significant digits: enough to tell runs apart, short enough to sit by a bar.
 fn format_value(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
     let digits = (3 - v.abs().max(1e-12).log10().floor() as i32).clamp(0, 6) as usize;
     format!("{v:.digits$}")
 }
