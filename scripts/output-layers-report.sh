@@ -104,6 +104,8 @@ table_rows() {
   echo "ns5-rmsprop --loss ns --negative 5 --optimizer rmsprop"
   echo "hs-huffman-adam-l2e-6 --loss hs --optimizer adam --l2 1e-6"
   echo "sampled64-adam --loss sampled-softmax --negative 64 --optimizer adam"
+  echo "sampled64-adagrad --loss sampled-softmax --negative 64 --optimizer adagrad"
+  echo "sampled64-rmsprop --loss sampled-softmax --negative 64 --optimizer rmsprop"
 }
 
 if [ "$part" = table ]; then
