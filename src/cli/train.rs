@@ -556,10 +556,6 @@ fn init_settings(
     saved: &Settings,
 ) -> CliResult<Settings> {
     let asked = settings(a)?;
-    let subwords = |s: &Settings| match &s.subwords {
-        Some(n) => format!("n-grams {}-{} in {} buckets", n.minn, n.maxn, n.buckets),
-        None => "no subwords".to_string(),
-    };
     let layers = |s: &Settings| match s.softmax {
         Some(_) => output_layer(s),
         None => match (s.hs, s.negative > 0) {
@@ -568,54 +564,26 @@ fn init_settings(
             (false, _) => "NS".to_string(),
         },
     };
-    let debug = |x: &dyn std::fmt::Debug| format!("{x:?}").to_lowercase();
-    // (clap ids, what the setting is when several flags make it, now, the model's)
-    let fixed: Vec<(&[&str], Option<&str>, String, String)> = vec![
+    let mut fixed = shape_checks(&asked, saved);
+    fixed.extend([
         (
-            &["cbow"],
-            Some("architecture"),
-            asked.architecture.name().into(),
-            saved.architecture.name().into(),
-        ),
-        (&["dim"], None, asked.dim.to_string(), saved.dim.to_string()),
-        (
-            &["loss", "hs", "no_hs", "negative"],
+            &["loss", "hs", "no_hs", "negative"][..],
             Some("output layer"),
             layers(&asked),
             layers(saved),
         ),
-        (&["tree"], None, debug(&asked.tree), debug(&saved.tree)),
         (
-            &["tokenizer"],
+            &["tree"],
             None,
-            debug(&asked.tokenizer),
-            debug(&saved.tokenizer),
+            lower_debug(&asked.tree),
+            lower_debug(&saved.tree),
         ),
-        (
-            &["lowercase"],
-            Some("lowercasing"),
-            asked.lowercase.to_string(),
-            saved.lowercase.to_string(),
-        ),
-        (
-            &["minn", "maxn", "buckets"],
-            Some("subwords"),
-            subwords(&asked),
-            subwords(saved),
-        ),
-    ];
-    for (ids, what, now, then) in fixed {
-        let Some(id) = ids.iter().find(|id| given(matches, id)) else {
-            continue;
-        };
-        if now != then {
-            let flag = format!("--{}", id.replace('_', "-"));
-            let flag = what.map_or(flag.clone(), |w| format!("{flag}: {w}"));
-            return Err(Failure::Usage(format!(
-                "{flag} {now} differs from the --init model's {then}, and cannot change when \
-                 training goes on"
-            )));
-        }
+    ]);
+    if let Some((flag, now, then)) = first_difference(matches, &fixed) {
+        return Err(Failure::Usage(format!(
+            "{flag} {now} differs from the --init model's {then}, and cannot change when \
+             training goes on"
+        )));
     }
     // Threads are the machine's, not the model's: all cores unless --threads says.
     let mut settings = Settings {
@@ -657,6 +625,71 @@ fn resume_failure(a: &TrainArgs, e: w2v::Error) -> Failure {
     }
 }
 
+/// A setting checked against a saved model's: the clap ids that set it, what it is called
+/// when several flags make it, its value asked for now and the saved one, as text.
+type Check = (
+    &'static [&'static str],
+    Option<&'static str>,
+    String,
+    String,
+);
+
+/// The settings a model's matrices and words were made with, which neither --resume nor
+/// --init can change.
+fn shape_checks(asked: &Settings, saved: &Settings) -> Vec<Check> {
+    let subwords = |s: &Settings| match &s.subwords {
+        Some(n) => format!("n-grams {}-{} in {} buckets", n.minn, n.maxn, n.buckets),
+        None => "no subwords".to_string(),
+    };
+    vec![
+        (
+            &["cbow"],
+            Some("architecture"),
+            asked.architecture.name().into(),
+            saved.architecture.name().into(),
+        ),
+        (&["dim"], None, asked.dim.to_string(), saved.dim.to_string()),
+        (
+            &["tokenizer"],
+            None,
+            lower_debug(&asked.tokenizer),
+            lower_debug(&saved.tokenizer),
+        ),
+        (
+            &["lowercase"],
+            Some("lowercasing"),
+            asked.lowercase.to_string(),
+            saved.lowercase.to_string(),
+        ),
+        (
+            &["minn", "maxn", "buckets"],
+            Some("subwords"),
+            subwords(asked),
+            subwords(saved),
+        ),
+    ]
+}
+
+/// The first check whose option was typed with another value than the saved one:
+/// ("--flag" or "--flag: what", now, saved).
+fn first_difference(
+    matches: Option<&ArgMatches>,
+    checks: &[Check],
+) -> Option<(String, String, String)> {
+    checks.iter().find_map(|(ids, what, now, then)| {
+        let id = ids.iter().find(|id| given(matches, id))?;
+        (now != then).then(|| {
+            let flag = format!("--{}", id.replace('_', "-"));
+            let flag = what.map_or(flag.clone(), |w| format!("{flag}: {w}"));
+            (flag, now.clone(), then.clone())
+        })
+    })
+}
+
+fn lower_debug(x: &dyn std::fmt::Debug) -> String {
+    format!("{x:?}").to_lowercase()
+}
+
 /// Whether the option with this clap id was typed on the command line.
 fn given(matches: Option<&ArgMatches>, id: &str) -> bool {
     matches.is_some_and(|m| m.value_source(id) == Some(ValueSource::CommandLine))
@@ -671,22 +704,11 @@ fn resume_settings(
     saved: &Settings,
 ) -> CliResult<Settings> {
     let asked = settings(a)?;
-    let subwords = |s: &Settings| match &s.subwords {
-        Some(n) => format!("n-grams {}-{} in {} buckets", n.minn, n.maxn, n.buckets),
-        None => "no subwords".to_string(),
-    };
-    let debug = |x: &dyn std::fmt::Debug| format!("{x:?}").to_lowercase();
-    // (clap ids, what the setting is when several flags make it, now, the checkpoint's)
-    let checks: Vec<(&[&str], Option<&str>, String, String)> = vec![
+    let debug = lower_debug;
+    let mut checks = shape_checks(&asked, saved);
+    checks.extend([
         (
-            &["cbow"],
-            Some("architecture"),
-            asked.architecture.name().into(),
-            saved.architecture.name().into(),
-        ),
-        (&["dim"], None, asked.dim.to_string(), saved.dim.to_string()),
-        (
-            &["window"],
+            &["window"][..],
             None,
             asked.window.to_string(),
             saved.window.to_string(),
@@ -746,38 +768,11 @@ fn resume_settings(
             asked.ns_exponent.to_string(),
             saved.ns_exponent.to_string(),
         ),
-        (
-            &["tokenizer"],
-            None,
-            debug(&asked.tokenizer),
-            debug(&saved.tokenizer),
-        ),
-        (
-            &["lowercase"],
-            Some("lowercasing"),
-            asked.lowercase.to_string(),
-            saved.lowercase.to_string(),
-        ),
-        (
-            &["minn", "maxn", "buckets"],
-            Some("subwords"),
-            subwords(&asked),
-            subwords(saved),
-        ),
-    ];
-    for (ids, what, now, then) in checks {
-        let Some(id) = ids.iter().find(|id| given(matches, id)) else {
-            continue;
-        };
-        if now != then {
-            let flag = format!("--{}", id.replace('_', "-"));
-            return Err(Failure::Usage(match what {
-                None => format!("{flag} {now} differs from the checkpoint's {then}"),
-                Some(what) => {
-                    format!("{flag}: {what} {now} differs from the checkpoint's {then}")
-                }
-            }));
-        }
+    ]);
+    if let Some((flag, now, then)) = first_difference(matches, &checks) {
+        return Err(Failure::Usage(format!(
+            "{flag} {now} differs from the checkpoint's {then}"
+        )));
     }
     let mut settings = saved.clone();
     if given(matches, "threads") && asked.threads != saved.threads {
