@@ -8,24 +8,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{assert_ok, assert_one_line_error, run, stderr, w2v, Lcg, TempDir};
+use common::{assert_ok, assert_one_line_error, run, stderr, w2v, TempDir};
 
 /// About `words` words of Zipf-like text over `{prefix}0`, `{prefix}1`, ... (a few hundred
 /// distinct words), 4-20 words a line.
 fn corpus(words: usize, seed: u64, prefix: &str) -> String {
-    let mut rng = Lcg(seed);
-    let mut text = String::new();
-    let mut n = 0;
-    while n < words {
-        let len = 4 + rng.next(17);
-        for _ in 0..len {
-            let u = (rng.next(10_000) + 1) as f64 / 10_000.0;
-            text.push_str(&format!("{prefix}{} ", (1.0 / (u * u + 0.005)) as u64));
-        }
-        text.push('\n');
-        n += len;
-    }
-    text
+    common::zipf_text(words, seed, prefix, 0.005)
 }
 
 /// New text: lines of the old words and lines of words the old text never had.

@@ -7,26 +7,12 @@ mod common;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{assert_ok, run, stderr, w2v, Lcg, TempDir};
+use common::{assert_ok, run, stderr, w2v, zipf_text, TempDir};
 
 /// About `words` words of Zipf-like text (a few hundred distinct words), 4-20 words a line.
 fn corpus(words: usize, seed: u64) -> String {
-    let mut rng = Lcg(seed);
-    let mut text = String::new();
-    let mut n = 0;
-    while n < words {
-        let len = 4 + rng.next(17);
-        for _ in 0..len {
-            // Rank ~ 1/u²: a few frequent words and a long tail.
-            let u = (rng.next(10_000) + 1) as f64 / 10_000.0;
-            text.push_str(&format!("w{} ", (1.0 / (u * u + 0.002)) as u64));
-        }
-        text.push('\n');
-        n += len;
-    }
-    text
+    zipf_text(words, seed, "w", 0.002)
 }
 
 /// Enough text that an epoch takes a good part of a second with one thread, so a signal
@@ -159,24 +145,11 @@ fn ctrl_c_in_the_third_epoch_then_resume_is_exact_cbow_ns() {
 /// Starts a run with checkpoints, waits for the first to appear at `output`, and kills the
 /// process outright (SIGKILL: no handler runs).
 fn kill_after_first_checkpoint(input: &Path, output: &Path, extra: &[&str]) {
-    let mut child = train_cmd(input, output, extra)
-        .args(["--checkpoint-every", "0.5", "-q"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !output.exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("training ended ({status}) before its first checkpoint");
-        }
-        assert!(Instant::now() < deadline, "no checkpoint appeared");
-        std::thread::yield_now();
-    }
-    child.kill().unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "killed before it finished");
+    common::kill_after_first_checkpoint(
+        train_cmd(input, output, extra).args(["--checkpoint-every", "0.5", "-q"]),
+        output,
+        120,
+    );
 }
 
 fn kill_then_resume_is_exact(name: &str, extra: &[&str]) {

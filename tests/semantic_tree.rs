@@ -5,11 +5,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::TempDir;
-use common::{assert_ok, assert_one_line_error, run, stderr, stdout, topic_corpus, w2v, Lcg};
+use common::{
+    assert_ok, assert_one_line_error, kill_after_first_checkpoint, run, stderr, stdout,
+    topic_corpus, w2v, zipf_text,
+};
 use w2v::model::{Model, TreeKind};
 
 /// `w2v train` on `input` into `output` with one thread, a fixed seed, small vectors, three
@@ -299,19 +301,7 @@ fn without_hierarchical_softmax_the_tree_is_ignored_as_balanced_is() {
 /// About `words` words of Zipf-like text, enough that an epoch takes a good part of a
 /// second, so a checkpoint lands before the run ends.
 fn zipf_corpus(words: usize) -> String {
-    let mut rng = Lcg(11);
-    let mut text = String::new();
-    let mut n = 0;
-    while n < words {
-        let len = 4 + rng.next(17);
-        for _ in 0..len {
-            let u = (rng.next(10_000) + 1) as f64 / 10_000.0;
-            text.push_str(&format!("w{} ", (1.0 / (u * u + 0.002)) as u64));
-        }
-        text.push('\n');
-        n += len;
-    }
-    text
+    zipf_text(words, 11, "w", 0.002)
 }
 
 #[test]
@@ -323,26 +313,12 @@ fn resume_keeps_the_stored_tree_and_ends_as_an_uninterrupted_run() {
     assert_ok(&run(train_base(&corpus, &reference).args(extra)));
     // A run killed outright after its first checkpoint (half an epoch after the first pass).
     let checkpoint = dir.path("checkpoint.w2v");
-    let mut child = train_base(&corpus, &checkpoint)
-        .args(extra)
-        .args(["--checkpoint-every", "0.5"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while !checkpoint.exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("training ended ({status}) before its first checkpoint");
-        }
-        assert!(Instant::now() < deadline, "no checkpoint appeared");
-        std::thread::yield_now();
-    }
-    child.kill().unwrap();
-    assert!(
-        !child.wait().unwrap().success(),
-        "killed before it finished"
+    kill_after_first_checkpoint(
+        train_base(&corpus, &checkpoint)
+            .args(extra)
+            .args(["--checkpoint-every", "0.5"]),
+        &checkpoint,
+        300,
     );
     let partial = read_model(&checkpoint);
     assert!(partial.info.partial && partial.settings.tree == TreeKind::Semantic);

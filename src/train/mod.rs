@@ -232,22 +232,8 @@ pub fn train_with(
     }
     report.seconds = clock.now();
     report.interrupted = pos < end;
-    // An interrupted run keeps its decay clocks in its state instead: resuming goes on lazily.
-    if !report.interrupted {
-        // The final decay pass: every row as if it had decayed at every word.
-        let words = counter.load(Ordering::Relaxed);
-        if let Some(rows) = rows_state.as_ref() {
-            for (state, matrix) in
-                rows.iter()
-                    .zip([&mut model.input, &mut model.nodes, &mut model.negatives])
-            {
-                if let Some(decay) = state.decay(l2, schedule) {
-                    decay.catch_up_all(matrix, dim, words);
-                }
-            }
-        }
-    }
     if report.interrupted {
+        // The decay clocks go into the state instead: resuming goes on lazily.
         hash_once(&mut state, corpus, &mut hashed)?;
         keep_state(
             model,
@@ -260,7 +246,18 @@ pub fn train_with(
             clock,
         );
     } else {
-        model.info = info_of(&report, counter.load(Ordering::Relaxed), false);
+        // The final decay pass: every row as if it had decayed at every word.
+        let words = counter.load(Ordering::Relaxed);
+        for (state, matrix) in rows_state.iter().flatten().zip([
+            &mut model.input,
+            &mut model.nodes,
+            &mut model.negatives,
+        ]) {
+            if let Some(decay) = state.decay(l2, schedule) {
+                decay.catch_up_all(matrix, dim, words);
+            }
+        }
+        model.info = info_of(&report, words, false);
     }
     report.words = model.info.words_processed;
     Ok(report)

@@ -156,3 +156,46 @@ pub fn parse_rows<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(String, Vec<
         })
         .collect()
 }
+
+/// About `words` words of Zipf-like text over `{prefix}N` (rank ~ 1/(u² + floor): a few
+/// frequent words and a long tail of a few hundred), 4-20 words a line.
+pub fn zipf_text(words: usize, seed: u64, prefix: &str, floor: f64) -> String {
+    let mut rng = Lcg(seed);
+    let mut text = String::new();
+    let mut n = 0;
+    while n < words {
+        let len = 4 + rng.next(17);
+        for _ in 0..len {
+            let u = (rng.next(10_000) + 1) as f64 / 10_000.0;
+            text.push_str(&format!("{prefix}{} ", (1.0 / (u * u + floor)) as u64));
+        }
+        text.push('\n');
+        n += len;
+    }
+    text
+}
+
+/// Spawns `cmd` (a training run with checkpoints into `checkpoint`), waits for the first
+/// checkpoint file to appear, and kills the process outright (SIGKILL: no handler runs).
+pub fn kill_after_first_checkpoint(cmd: &mut Command, checkpoint: &Path, timeout_secs: u64) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
+    while !checkpoint.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("training ended ({status}) before its first checkpoint");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint appeared"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed before it finished");
+}
