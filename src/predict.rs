@@ -66,14 +66,36 @@ pub fn hidden_from_words(model: &Model, context: &[&str]) -> Result<Vec<f32>> {
 
 /// The mean of `vectors`, summed in f64; zeros for none.
 fn mean_vector(dim: usize, vectors: &[Vec<f32>]) -> Vec<f32> {
-    let mut sum = vec![0f64; dim];
-    for v in vectors {
-        for (s, x) in sum.iter_mut().zip(v) {
-            *s += *x as f64;
-        }
+    let mut mean = Vec::with_capacity(dim);
+    if push_mean(
+        &mut vec![0f64; dim],
+        vectors.iter().map(Vec::as_slice),
+        &mut mean,
+    ) == 0
+    {
+        mean.resize(dim, 0.0);
     }
-    let n = vectors.len().max(1) as f64;
-    sum.into_iter().map(|s| (s / n) as f32).collect()
+    mean
+}
+
+/// Appends the mean of `rows` to `out`, summed in f64 in `sum` (one slot per dimension, so a
+/// caller averaging many contexts reuses it); returns the number of rows and appends nothing
+/// for none. One mean for `predict`'s hidden vector and `likelihood`'s CBOW contexts.
+pub(crate) fn push_mean<'r>(
+    sum: &mut [f64],
+    rows: impl IntoIterator<Item = &'r [f32]>,
+    out: &mut Vec<f32>,
+) -> usize {
+    sum.fill(0.0);
+    let mut count = 0usize;
+    for row in rows {
+        sum.iter_mut().zip(row).for_each(|(s, &x)| *s += x as f64);
+        count += 1;
+    }
+    if count > 0 {
+        out.extend(sum.iter().map(|s| (s / count as f64) as f32));
+    }
+    count
 }
 
 /// Exact top k by best-first search; see the module documentation.

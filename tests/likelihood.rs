@@ -47,22 +47,10 @@ fn mean_log_likelihood(dir: &TempDir, model: &std::path::Path, text: &std::path:
 fn train(dir: &TempDir, name: &str, args: &[&str]) -> std::path::PathBuf {
     let corpus = dir.write("train.txt", topic_text(7, 600, 6));
     let model = dir.path(name);
-    let o = run(w2v()
-        .args(["train", "--input"])
-        .arg(&corpus)
+    let o = run(small_training(&corpus)
         .arg("--output")
         .arg(&model)
-        .args([
-            "--dim",
-            "16",
-            "--min-count",
-            "1",
-            "--epochs",
-            "5",
-            "--window",
-            "3",
-        ])
-        .args(["--sample", "0", "--threads", "1", "--seed", "3", "-q"])
+        .args(["--window", "3", "--seed", "3"])
         .args(args));
     assert_ok(&o);
     model

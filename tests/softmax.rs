@@ -9,22 +9,10 @@ use common::*;
 fn topic_similarity(dir: &TempDir, loss: &str, extra: &[&str]) -> (f32, f32) {
     let corpus = dir.write("c.txt", topic_corpus(400));
     let vecs = dir.path(&format!("{loss}.txt"));
-    let o = run(w2v()
-        .args(["train", "--input"])
-        .arg(&corpus)
+    let o = run(small_training(&corpus)
         .arg("--save-vectors")
         .arg(&vecs)
-        .args([
-            "--loss",
-            loss,
-            "--dim",
-            "16",
-            "--min-count",
-            "1",
-            "--epochs",
-            "5",
-        ])
-        .args(["--sample", "0", "--threads", "1", "-q"])
+        .args(["--loss", loss])
         .args(extra));
     assert_ok(&o);
     let rows = read_text_vectors(&vecs);

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::corpus::{read_tokens, Input, Token, TokenizeOptions};
 use crate::model::{Architecture, Model};
-use crate::predict::{Layer, Scorer};
+use crate::predict::{push_mean, Layer, Scorer};
 use crate::{Error, Result};
 
 /// Sentences are scored in batches of about this many words, so memory stays bounded
@@ -149,17 +149,10 @@ impl Scoring<'_> {
             let hi = (i + self.window + 1).min(ids.len());
             let context = (lo..hi).filter(|&j| j != i).map(|j| ids[j]);
             if self.cbow {
-                sum.fill(0.0);
-                let mut count = 0usize;
-                for w in context {
-                    let row = &self.inputs[w as usize * dim..][..dim];
-                    sum.iter_mut().zip(row).for_each(|(s, &x)| *s += x as f64);
-                    count += 1;
-                }
-                if count == 0 {
+                let rows = context.map(|w| &self.inputs[w as usize * dim..][..dim]);
+                if push_mean(&mut sum, rows, &mut hiddens) == 0 {
                     continue;
                 }
-                hiddens.extend(sum.iter().map(|s| (s / count as f64) as f32));
                 targets.push(centre);
             } else {
                 if hi - lo < 2 {

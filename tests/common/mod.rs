@@ -44,6 +44,26 @@ impl TempDir {
     }
 }
 
+/// `w2v train --input CORPUS` with the small settings end-to-end tests of the output layers
+/// share: dim 16, every word kept, 5 epochs, no subsampling, one quiet thread.
+pub fn small_training(corpus: &Path) -> Command {
+    let mut cmd = w2v();
+    cmd.args(["train", "--input"]).arg(corpus).args([
+        "--dim",
+        "16",
+        "--min-count",
+        "1",
+        "--epochs",
+        "5",
+        "--sample",
+        "0",
+        "--threads",
+        "1",
+        "-q",
+    ]);
+    cmd
+}
+
 /// Runs with nothing on stdin.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run w2v")
