@@ -47,13 +47,8 @@ work=${W2V_OOV_WORK:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "${W2V_OOV_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 
-venv=${W2V_BENCH_VENV:-/tmp/w2v-bench-venv}
-if ! "$venv/bin/python" -c 'import fasttext, numpy' 2>/dev/null; then
-  echo "bench-oov.sh: installing fasttext-numpy2-wheel and numpy into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet fasttext-numpy2-wheel numpy
-fi
-py=$venv/bin/python
+. scripts/fasttext-python.sh
+py=$(fasttext_python)
 
 if [ -n "$lines" ]; then
   head -n "$lines" "$corpus" > "$work/full.txt"
@@ -84,18 +79,10 @@ cut -f1 "$work/heldout.tsv" > "$work/heldout.words"
 
 common=(--dim 100 --window 5 --sample 1e-3 --min-count 5 --epochs 5 --threads "$threads"
         --negative 5 --alpha 0.025 --minn 3 --maxn 6 --seed 1)
-cat > "$work/ft.py" <<'PY'
-import sys, fasttext
-corpus, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-m = fasttext.train_unsupervised(input=corpus, model='skipgram', dim=100, ws=5, epoch=5,
-        minCount=5, neg=5, loss='ns', t=1e-3, lr=0.025, thread=threads, minn=3, maxn=6,
-        verbose=0)
-m.save_model(out)
-PY
 for part in full reduced; do
   echo "bench-oov.sh: training w2v and fastText on the $part corpus" >&2
   "$w2v" train --input "$work/$part.txt" --output "$work/w2v-$part.w2v" --quiet "${common[@]}"
-  "$py" "$work/ft.py" "$work/$part.txt" "$work/ft-$part.bin" "$threads"
+  "$py" scripts/fasttext-skipgram.py "$work/$part.txt" "$work/ft-$part.bin" "$threads"
 done
 for tool in w2v ft; do
   model=$work/$tool-full.w2v; [ "$tool" = ft ] && model=$work/ft-full.bin

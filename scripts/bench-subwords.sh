@@ -10,8 +10,7 @@
 # Settings: ../shared/REFERENCE.md's fastText row: dim 100, window 5, sample 1e-3, min-count 5,
 # 5 epochs, 2 threads, lr 0.025, neg 5, minn 3, maxn 6. Accuracy: `w2v eval --restrict 30000`
 # (the in-vocabulary protocol), on w2v's model and on fastText's .bin alike (w2v reads it).
-# fastText runs through its pip wheel (fasttext-numpy2-wheel), installed into a virtualenv under
-# ${W2V_BENCH_VENV:-/tmp/w2v-bench-venv} on first use.
+# fastText runs through its pip wheel, installed on first use (scripts/fasttext-python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,14 +52,7 @@ accuracy() {
     awk '$1=="total"{t=$2} $1=="semantic"{s=$2} $1=="syntactic"{y=$2} END{print t, s, y}'
 }
 
-fasttext_python() {
-  local venv=${W2V_BENCH_VENV:-/tmp/w2v-bench-venv}
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import fasttext' 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet fasttext-numpy2-wheel >&2
-  fi
-  echo "$venv/bin/python"
-}
+. scripts/fasttext-python.sh
 
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -68,14 +60,6 @@ case "$what" in
 pairs)
   n=${2:-3}
   py=$(fasttext_python)
-  cat > "$work/ft.py" <<'PY'
-import sys, fasttext
-corpus, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-m = fasttext.train_unsupervised(input=corpus, model='skipgram', dim=100, ws=5, epoch=5,
-        minCount=5, neg=5, loss='ns', t=1e-3, lr=0.025, thread=threads, minn=3, maxn=6,
-        verbose=0)
-m.save_model(out)
-PY
   printf '%-9s %4s %9s %9s %8s %9s %9s\n' tool run wall_s rss_MB total semantic syntactic
   : > "$work/rows"
   for i in $(seq 1 "$n"); do
@@ -83,7 +67,7 @@ PY
     read -r t s y < <(accuracy "$work/w2v.w2v")
     echo "w2v $i $wall $((rss / 1024)) $t $s $y" | tee -a "$work/rows" |
       awk '{printf "%-9s %4s %9s %9s %8s %9s %9s\n", $1,$2,$3,$4,$5,$6,$7}'
-    read -r wall rss < <(timed "$py" "$work/ft.py" "$corpus" "$work/ft.bin" "$threads")
+    read -r wall rss < <(timed "$py" scripts/fasttext-skipgram.py "$corpus" "$work/ft.bin" "$threads")
     read -r t s y < <(accuracy "$work/ft.bin")
     echo "fastText $i $wall $((rss / 1024)) $t $s $y" | tee -a "$work/rows" |
       awk '{printf "%-9s %4s %9s %9s %8s %9s %9s\n", $1,$2,$3,$4,$5,$6,$7}'
