@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{assert_ok, assert_one_line_error, run, stderr, w2v, TempDir};
+use common::{assert_ok, assert_one_line_error, repeatable_training, run, stderr, w2v, TempDir};
 
 /// About `words` words of Zipf-like text over `{prefix}0`, `{prefix}1`, ... (a few hundred
 /// distinct words), 4-20 words a line.
@@ -29,22 +29,8 @@ fn new_text(words: usize) -> String {
 /// `w2v train` with one thread and a fixed seed, small and quick (two epochs unless `extra`
 /// says), and `extra`.
 fn train(input: &Path, output: &Path, extra: &[&str]) -> Command {
-    let mut cmd = w2v();
-    cmd.arg("train")
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output)
-        .args([
-            "--threads",
-            "1",
-            "--seed",
-            "3",
-            "--dim",
-            "24",
-            "--min-count",
-            "3",
-        ])
+    let mut cmd = repeatable_training(input, output, "3");
+    cmd.args(["--dim", "24", "--min-count", "3"])
         .arg("-q")
         .args(extra);
     if !extra.contains(&"--epochs") {

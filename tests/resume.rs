@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{assert_ok, run, stderr, w2v, zipf_text, TempDir};
+use common::{assert_ok, repeatable_training, run, stderr, w2v, zipf_text, TempDir};
 
 /// About `words` words of Zipf-like text (a few hundred distinct words), 4-20 words a line.
 fn corpus(words: usize, seed: u64) -> String {
@@ -21,29 +21,20 @@ const WORDS: usize = 400_000;
 
 /// `w2v train` on `input` into `output`, one thread, seed 7, four epochs, and `extra`.
 fn train_cmd(input: &Path, output: &Path, extra: &[&str]) -> Command {
-    let mut cmd = w2v();
-    cmd.arg("train")
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output)
-        .args([
-            "--threads",
-            "1",
-            "--seed",
-            "7",
-            "--epochs",
-            "4",
-            "--dim",
-            "48",
-            "--window",
-            "8",
-            "--sample",
-            "0",
-            "--min-count",
-            "2",
-        ])
-        .args(extra);
+    let mut cmd = repeatable_training(input, output, "7");
+    cmd.args([
+        "--epochs",
+        "4",
+        "--dim",
+        "48",
+        "--window",
+        "8",
+        "--sample",
+        "0",
+        "--min-count",
+        "2",
+    ])
+    .args(extra);
     cmd
 }
 

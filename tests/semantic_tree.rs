@@ -7,11 +7,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::TempDir;
 use common::{
     assert_ok, assert_one_line_error, kill_after_first_checkpoint, run, stderr, stdout,
     topic_corpus, w2v, zipf_text,
 };
+use common::{repeatable_training, TempDir};
 use w2v::model::{Model, TreeKind};
 
 /// `w2v train` on `input` into `output` with one thread, a fixed seed, small vectors, three
@@ -24,22 +24,8 @@ fn train(input: &Path, output: &Path, extra: &[&str]) -> Command {
 
 /// `w2v train` on `input` into `output` with one thread, a fixed seed, every word kept.
 fn train_base(input: &Path, output: &Path) -> Command {
-    let mut cmd = w2v();
-    cmd.arg("train")
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output)
-        .args([
-            "--threads",
-            "1",
-            "--seed",
-            "5",
-            "--min-count",
-            "1",
-            "--sample",
-            "0",
-        ]);
+    let mut cmd = repeatable_training(input, output, "5");
+    cmd.args(["--min-count", "1", "--sample", "0"]);
     cmd
 }
 

@@ -44,6 +44,18 @@ impl TempDir {
     }
 }
 
+/// `w2v train --input INPUT --output OUTPUT --threads 1 --seed SEED`: the start of every
+/// end-to-end training whose result a test compares byte for byte.
+pub fn repeatable_training(input: &Path, output: &Path, seed: &str) -> Command {
+    let mut cmd = w2v();
+    cmd.args(["train", "--input"])
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(["--threads", "1", "--seed", seed]);
+    cmd
+}
+
 /// `w2v train --input CORPUS` with the small settings end-to-end tests of the output layers
 /// share: dim 16, every word kept, 5 epochs, no subsampling, one quiet thread.
 pub fn small_training(corpus: &Path) -> Command {
