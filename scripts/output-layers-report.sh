@@ -174,6 +174,9 @@ ns5-sgd --loss ns --negative 5
 ns5-adam --loss ns --negative 5 --optimizer adam
 hs+ns5-sgd --loss hs+ns --negative 5
 sampled64-sgd --loss sampled-softmax --negative 64
+sampled64-adagrad --loss sampled-softmax --negative 64 --optimizer adagrad
+sampled64-rmsprop --loss sampled-softmax --negative 64 --optimizer rmsprop
+sampled64-adam --loss sampled-softmax --negative 64 --optimizer adam
 ROWS
   exit 0
 fi
