@@ -10,3 +10,17 @@ fasttext_python() {
   fi
   echo "$venv/bin/python"
 }
+
+# Run rather than sourced: print that Python (installing it on first use).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  usage() {
+    echo "usage: scripts/fasttext-python.sh   prints a Python with fasttext and numpy, installing"
+    echo "       them into \${W2V_BENCH_VENV:-/tmp/w2v-bench-venv} on first use; benchmarks source"
+    echo "       this file and call fasttext_python"
+  }
+  case "${1:-}" in
+    -h|--help) usage; exit 0 ;;
+    "") fasttext_python ;;
+    *) usage >&2; exit 2 ;;
+  esac
+fi
