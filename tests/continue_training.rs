@@ -8,7 +8,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{assert_ok, assert_one_line_error, repeatable_training, run, stderr, w2v, TempDir};
+use common::{
+    assert_ok, assert_one_line_error, kill_after_first_checkpoint, repeatable_training, run,
+    stderr, w2v, TempDir,
+};
 
 /// About `words` words of Zipf-like text over `{prefix}0`, `{prefix}1`, ... (a few hundred
 /// distinct words), 4-20 words a line.
@@ -334,29 +337,15 @@ fn refuses_what_cannot_be_continued() {
 /// A checkpoint of a run that has not finished: killed after its first checkpoint.
 fn checkpoint(dir: &TempDir, input: &Path) -> PathBuf {
     let path = dir.path("checkpoint.w2v");
-    let mut child = train(
-        input,
+    kill_after_first_checkpoint(
+        &mut train(
+            input,
+            &path,
+            &["--epochs", "50", "--checkpoint-every", "0.5"],
+        ),
         &path,
-        &["--epochs", "50", "--checkpoint-every", "0.5"],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !path.exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("training ended ({status}) before its first checkpoint");
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no checkpoint appeared"
-        );
-        std::thread::yield_now();
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+        120,
+    );
     path
 }
 

@@ -556,13 +556,10 @@ fn init_settings(
     saved: &Settings,
 ) -> CliResult<Settings> {
     let asked = settings(a)?;
+    // The number of samples may change, except a sampled softmax's.
     let layers = |s: &Settings| match s.softmax {
         Some(_) => output_layer(s),
-        None => match (s.hs, s.negative > 0) {
-            (true, false) => "HS".to_string(),
-            (true, true) => "HS + NS".to_string(),
-            (false, _) => "NS".to_string(),
-        },
+        None => output_layer_kind(s).to_string(),
     };
     let mut fixed = shape_checks(&asked, saved);
     fixed.extend([
@@ -704,7 +701,6 @@ fn resume_settings(
     saved: &Settings,
 ) -> CliResult<Settings> {
     let asked = settings(a)?;
-    let debug = lower_debug;
     let mut checks = shape_checks(&asked, saved);
     checks.extend([
         (
@@ -722,8 +718,8 @@ fn resume_settings(
         (
             &["max_vocab"],
             None,
-            debug(&asked.max_vocab),
-            debug(&saved.max_vocab),
+            lower_debug(&asked.max_vocab),
+            lower_debug(&saved.max_vocab),
         ),
         (
             &["sample"],
@@ -749,12 +745,17 @@ fn resume_settings(
             asked.seed.to_string(),
             saved.seed.to_string(),
         ),
-        (&["tree"], None, debug(&asked.tree), debug(&saved.tree)),
+        (
+            &["tree"],
+            None,
+            lower_debug(&asked.tree),
+            lower_debug(&saved.tree),
+        ),
         (
             &["optimizer"],
             None,
-            debug(&asked.optimizer),
-            debug(&saved.optimizer),
+            lower_debug(&asked.optimizer),
+            lower_debug(&saved.optimizer),
         ),
         (
             &["loss", "hs", "no_hs", "negative"],
@@ -908,15 +909,20 @@ fn short_count(n: u64) -> String {
 
 /// Which output layer trained, as the summary says it.
 fn output_layer(s: &Settings) -> String {
-    match s.softmax {
-        Some(SoftmaxKind::Full) => return "softmax".to_string(),
-        Some(SoftmaxKind::Sampled) => return format!("sampled softmax ({})", s.negative),
-        None => {}
+    match output_layer_kind(s) {
+        kind @ ("softmax" | "HS") => kind.to_string(),
+        kind => format!("{kind} ({})", s.negative),
     }
-    match (s.hs, s.negative) {
-        (true, 0) => "HS".to_string(),
-        (true, k) => format!("HS + NS ({k})"),
-        (false, k) => format!("NS ({k})"),
+}
+
+/// The output layer's name without its number of samples.
+fn output_layer_kind(s: &Settings) -> &'static str {
+    match (s.softmax, s.hs, s.negative) {
+        (Some(SoftmaxKind::Full), ..) => "softmax",
+        (Some(SoftmaxKind::Sampled), ..) => "sampled softmax",
+        (None, true, 0) => "HS",
+        (None, true, _) => "HS + NS",
+        (None, false, _) => "NS",
     }
 }
 
