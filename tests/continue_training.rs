@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{
-    assert_ok, assert_one_line_error, kill_after_first_checkpoint, repeatable_training, run,
-    stderr, w2v, TempDir,
+    assert_ok, assert_one_line_error, interrupt_at_progress, kill_after_first_checkpoint,
+    repeatable_training, run, stderr, w2v, TempDir,
 };
 
 /// About `words` words of Zipf-like text over `{prefix}0`, `{prefix}1`, ... (a few hundred
@@ -370,40 +369,19 @@ fn ctrl_c_never_replaces_the_init_model_with_a_partial_one() {
     let s = setup("init-ctrl-c", &[]);
     let big = s.dir.write("big.txt", corpus(400_000, 8, "w"));
     let before = bytes(&s.model);
-    let mut child = w2v()
-        .arg("train")
-        .arg("--init")
-        .arg(&s.model)
-        .arg("--input")
-        .arg(&big)
-        .arg("--output")
-        .arg(&s.model)
-        .args(["--threads", "1", "--epochs", "20"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            lines.read_line(&mut line).unwrap() > 0,
-            "ended early: {seen}"
-        );
-        seen.push_str(&line);
-        if line.starts_with("epoch 2/20:") && line.contains('%') {
-            break;
-        }
-    }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    lines.read_to_string(&mut seen).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(130), "{seen}");
+    let (code, seen) = interrupt_at_progress(
+        w2v()
+            .arg("train")
+            .arg("--init")
+            .arg(&s.model)
+            .arg("--input")
+            .arg(&big)
+            .arg("--output")
+            .arg(&s.model)
+            .args(["--threads", "1", "--epochs", "20"]),
+        "epoch 2/20:",
+    );
+    assert_eq!(code, Some(130), "{seen}");
     assert!(seen.contains("is left as it was"), "{seen}");
     assert!(bytes(&s.model) == before, "the --init model changed");
 }

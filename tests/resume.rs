@@ -4,11 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{assert_ok, repeatable_training, run, stderr, w2v, zipf_text, TempDir};
+use common::{
+    assert_ok, interrupt_at_progress, repeatable_training, run, stderr, w2v, zipf_text, TempDir,
+};
 
 /// About `words` words of Zipf-like text (a few hundred distinct words), 4-20 words a line.
 fn corpus(words: usize, seed: u64) -> String {
@@ -63,39 +64,11 @@ fn resume(input: &Path, checkpoint: &Path, output: &Path) -> std::process::Outpu
 }
 
 /// Sends SIGINT as a terminal's Ctrl-C would.
-fn interrupt(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-}
-
 /// Starts training, waits (by reading its stderr) for the first progress line of epoch 3 of
 /// 4, sends SIGINT, and gives the run's stderr; the partial model is at `output`.
 fn interrupt_in_third_epoch(input: &Path, output: &Path, extra: &[&str]) -> String {
-    let mut child = train_cmd(input, output, extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        if lines.read_line(&mut line).unwrap() == 0 {
-            panic!("training ended before its third epoch was reported: {seen}");
-        }
-        seen.push_str(&line);
-        if line.starts_with("epoch 3/4:") && line.contains('%') {
-            break;
-        }
-    }
-    interrupt(&child);
-    lines.read_to_string(&mut seen).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "stderr: {seen}");
+    let (code, seen) = interrupt_at_progress(&mut train_cmd(input, output, extra), "epoch 3/4:");
+    assert_eq!(code, Some(130), "stderr: {seen}");
     seen
 }
 

@@ -231,3 +231,35 @@ pub fn kill_after_first_checkpoint(cmd: &mut Command, checkpoint: &Path, timeout
     let status = child.wait().unwrap();
     assert!(!status.success(), "killed before it finished");
 }
+
+/// Spawns `cmd` (a training run), reads its stderr until a progress line (one with a `%`)
+/// starts with `prefix` (such as `"epoch 3/4:"`), sends SIGINT, and gives the exit code and
+/// everything the run wrote to stderr.
+pub fn interrupt_at_progress(cmd: &mut Command, prefix: &str) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if lines.read_line(&mut line).unwrap() == 0 {
+            panic!("training ended before a progress line of {prefix:?}: {seen}");
+        }
+        seen.push_str(&line);
+        if line.starts_with(prefix) && line.contains('%') {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    lines.read_to_string(&mut seen).unwrap();
+    (child.wait().unwrap().code(), seen)
+}
