@@ -4,9 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use common::{assert_ok, assert_one_line_error, run, run_with_stdin, stderr, w2v, Lcg, TempDir};
+use common::{
+    assert_ok, assert_one_line_error, run, run_with_stdin, stderr, w2v, Lcg, Started, TempDir,
+};
 
 /// Zipf-like text: a few hundred distinct words, so ranks take one- and two-byte varints,
 /// and some words fall below --min-count 3 and are dropped.
@@ -222,34 +224,13 @@ fn the_spill_is_in_its_folder_and_gone_however_the_run_ends() {
         if let Some(t) = tmp_dir {
             cmd.arg("--tmp-dir").arg(t);
         }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
         // Training has started (the spill is written) once an epoch line is out.
-        let mut seen = String::new();
-        loop {
-            let mut line = String::new();
-            let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
-            assert!(n > 0, "w2v ended before training: {seen}");
-            seen.push_str(&line);
-            if line.starts_with("epoch ") {
-                break;
-            }
-        }
-        let open = open_spill_files(child.id(), expected_in);
+        let started = Started::until(&mut cmd, |line| line.starts_with("epoch "));
+        let open = open_spill_files(started.child.id(), expected_in);
         assert_eq!(open.len(), 1, "{open:?}");
         assert!(open[0].ends_with("(deleted)"), "{open:?}");
         assert_empty(&tmp);
-        let killed = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let status = child.wait().unwrap();
+        let (status, _) = started.signal(signal);
         assert!(!status.success(), "{signal}: {status:?}");
         assert_empty(&tmp);
         let left: Vec<_> = std::fs::read_dir(&out)

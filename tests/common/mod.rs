@@ -232,34 +232,58 @@ pub fn kill_after_first_checkpoint(cmd: &mut Command, checkpoint: &Path, timeout
     assert!(!status.success(), "killed before it finished");
 }
 
-/// Spawns `cmd` (a training run), reads its stderr until a progress line (one with a `%`)
-/// starts with `prefix` (such as `"epoch 3/4:"`), sends SIGINT, and gives the exit code and
-/// everything the run wrote to stderr.
-pub fn interrupt_at_progress(cmd: &mut Command, prefix: &str) -> (Option<i32>, String) {
-    use std::io::{BufRead, BufReader, Read};
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        if lines.read_line(&mut line).unwrap() == 0 {
-            panic!("training ended before a progress line of {prefix:?}: {seen}");
+/// A run started in the background and read (on stderr) up to a line the test waits for.
+pub struct Started {
+    pub child: std::process::Child,
+    lines: std::io::BufReader<std::process::ChildStderr>,
+    /// Everything the run has written to stderr so far.
+    pub seen: String,
+}
+
+impl Started {
+    /// Spawns `cmd` and reads its stderr until a line for which `wanted` holds.
+    pub fn until(cmd: &mut Command, wanted: impl Fn(&str) -> bool) -> Started {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if lines.read_line(&mut line).unwrap() == 0 {
+                panic!("the run ended before the line waited for: {seen}");
+            }
+            seen.push_str(&line);
+            if wanted(&line) {
+                break;
+            }
         }
-        seen.push_str(&line);
-        if line.starts_with(prefix) && line.contains('%') {
-            break;
-        }
+        Started { child, lines, seen }
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-    lines.read_to_string(&mut seen).unwrap();
-    (child.wait().unwrap().code(), seen)
+
+    /// Sends `signal` (as `kill` spells it: `-INT`, `-KILL`), waits for the run to end, and
+    /// gives its exit status and all it wrote to stderr.
+    pub fn signal(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let sent = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        self.lines.read_to_string(&mut self.seen).unwrap();
+        (self.child.wait().unwrap(), self.seen)
+    }
+}
+
+/// Spawns `cmd` (a training run), waits for a progress line (one with a `%`) starting with
+/// `prefix` (such as `"epoch 3/4:"`), sends SIGINT, and gives the exit code and everything
+/// the run wrote to stderr.
+pub fn interrupt_at_progress(cmd: &mut Command, prefix: &str) -> (Option<i32>, String) {
+    let started = Started::until(cmd, |line| line.starts_with(prefix) && line.contains('%'));
+    let (status, seen) = started.signal("-INT");
+    (status.code(), seen)
 }
