@@ -207,15 +207,20 @@ pub fn zipf_text(words: usize, seed: u64, prefix: &str, floor: f64) -> String {
     text
 }
 
+/// Spawns `cmd` with no stdin, its stdout dropped and its stderr as given (`Stdio::piped()` to
+/// read it): a run a test watches or stops while it works.
+pub fn spawn_in_background(cmd: &mut Command, stderr: Stdio) -> std::process::Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
 /// Spawns `cmd` (a training run with checkpoints into `checkpoint`), waits for the first
 /// checkpoint file to appear, and kills the process outright (SIGKILL: no handler runs).
 pub fn kill_after_first_checkpoint(cmd: &mut Command, checkpoint: &Path, timeout_secs: u64) {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_in_background(cmd, Stdio::null());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
     while !checkpoint.exists() {
         if let Some(status) = child.try_wait().unwrap() {
@@ -237,19 +242,14 @@ pub struct Started {
     pub child: std::process::Child,
     lines: std::io::BufReader<std::process::ChildStderr>,
     /// Everything the run has written to stderr so far.
-    pub seen: String,
+    seen: String,
 }
 
 impl Started {
     /// Spawns `cmd` and reads its stderr until a line for which `wanted` holds.
     pub fn until(cmd: &mut Command, wanted: impl Fn(&str) -> bool) -> Started {
         use std::io::BufRead;
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_in_background(cmd, Stdio::piped());
         let mut lines = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut seen = String::new();
         loop {
